@@ -1,0 +1,1 @@
+"""Autofix codemods (libcst) for findings that can be fixed mechanically."""
