@@ -124,6 +124,7 @@ class Usage:
     client_auth: str = "unknown"
     token_url: str | None = None
     authorization_url: str | None = None
+    # None: the analysis could not tell; []: the request asks for no scope at all.
     scopes: list[str] | None = None
     client_id: Credential | None = None
     secret: Credential | None = None
@@ -289,6 +290,29 @@ class Finding:
             "fingerprint": self.fingerprint,
             "context": self.context,
         }
+
+
+@dataclass
+class RuleDoc:
+    """A rule of the catalogue (rules/): identity, defaults and documentation."""
+
+    code: str  # "TRD201"
+    name: str  # "client-secret-in-body"
+    category: str  # "flow", "client_auth", "secret", "transport"
+    severity: str  # "error", "warning", "info"
+    message: str  # one line, may contain {placeholders} filled by the policy
+    summary: str  # one sentence: what it flags
+    why: str  # rationale in Treddy's terms (Markdown)
+    example: str  # flagged code
+    fix: str  # compliant version / how to fix (Markdown + code)
+    fix_safety: str | None = None  # "safe", "unsafe" or None when no autofix exists
+
+    @property
+    def docs_markdown(self) -> str:
+        return (
+            f"# {self.code} {self.name}\n\n{self.summary}\n\n## Why\n\n{self.why}\n\n"
+            f"## Example\n\n```python\n{self.example.strip()}\n```\n\n## Fix\n\n{self.fix}\n"
+        )
 
 
 @dataclass
