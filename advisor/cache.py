@@ -1,0 +1,164 @@
+"""Per-file facts cache in ``.treddy_advisor_cache/`` at the project root.
+
+One entry per analysed file, named after its path and holding the content digest it was computed
+from; the directory is keyed by tool version, policy digest and the analysis-relevant config, so
+changing any of them starts afresh. Findings are recomputed from cached facts on every run (that
+part is cheap). Facts only hold redacted forms of secrets, so entries never carry clear text.
+Writes go through a temporary file and ``os.replace`` so that parallel pre-commit processes can
+share the directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from advisor import __version__
+from advisor.model import FileFacts
+from advisor.suppressions import Suppression
+
+CACHE_DIR_NAME = ".treddy_advisor_cache"
+CACHE_FORMAT = 1
+# Key directories not used for this long are removed when a new key directory is created.
+STALE_SECONDS = 14 * 24 * 3600
+
+
+def cache_key(policy_digest: str, config_digest: str) -> str:
+    raw = f"{CACHE_FORMAT}|{__version__}|{policy_digest}|{config_digest}"
+    return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
+
+
+class FactsCache:
+    def __init__(self, root: Path, key: str) -> None:
+        self.base = root / CACHE_DIR_NAME
+        self.dir = self.base / key
+        self._ready = False
+
+    def _ensure(self) -> bool:
+        if self._ready:
+            return True
+        try:
+            fresh = not self.dir.exists()
+            self.dir.mkdir(parents=True, exist_ok=True)
+            gitignore = self.base / ".gitignore"
+            if not gitignore.exists():
+                _atomic_write(gitignore, "# Created by treddy-advisor.\n*\n")
+            tag = self.base / "CACHEDIR.TAG"
+            if not tag.exists():
+                _atomic_write(
+                    tag,
+                    "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# treddy-advisor cache; see https://bford.info/cachedir/\n",
+                )
+            if fresh:
+                self._prune_stale()
+        except OSError:
+            return False  # a read-only checkout just runs without a cache
+        self._ready = True
+        return True
+
+    def _prune_stale(self) -> None:
+        now = time.time()
+        for child in self.base.iterdir():
+            if child.is_dir() and child != self.dir:
+                try:
+                    if now - child.stat().st_mtime > STALE_SECONDS:
+                        shutil.rmtree(child, ignore_errors=True)
+                except OSError:
+                    pass
+
+    def _entry(self, path: str) -> Path:
+        name = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+        return self.dir / name[:2] / f"{name}.json"
+
+    def get(self, path: str, digest: str) -> tuple[FileFacts, list[Suppression]] | None:
+        try:
+            with self._entry(path).open(encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if doc.get("digest") != digest or doc.get("path") != path:
+            return None
+        try:
+            facts = decode(FileFacts, doc["facts"])
+            sups = [Suppression.from_json(s) for s in doc.get("suppressions", [])]
+        except (KeyError, TypeError, ValueError):
+            return None  # an entry from an incompatible build: recompute
+        return facts, sups
+
+    def put(
+        self, path: str, digest: str, facts: FileFacts, suppressions: list[Suppression]
+    ) -> None:
+        if not self._ensure():
+            return
+        doc = {
+            "path": path,
+            "digest": digest,
+            "facts": dataclasses.asdict(facts),
+            "suppressions": [s.to_json() for s in suppressions],
+        }
+        entry = self._entry(path)
+        try:
+            entry.parent.mkdir(exist_ok=True)
+            _atomic_write(entry, json.dumps(doc, separators=(",", ":")))
+        except OSError:
+            pass  # the cache is an optimisation; never fail the scan over it
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def decode(tp: Any, value: Any) -> Any:
+    """Rebuild a value of type ``tp`` from its ``dataclasses.asdict`` JSON form."""
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = _hints(tp)
+        kwargs = {
+            f.name: decode(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value
+        }
+        return tp(**kwargs)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        concrete = [a for a in args if a is not type(None)]
+        return decode(concrete[0], value) if len(concrete) == 1 else value
+    if origin is list:
+        return [decode(args[0], v) for v in value] if args else list(value)
+    if origin is dict:
+        key_type = args[0] if args else str
+        val_type = args[1] if args else Any
+        return {decode(key_type, k): decode(val_type, v) for k, v in value.items()}
+    if tp is int and isinstance(value, str):
+        return int(value)  # JSON object keys are strings
+    return value
