@@ -1,0 +1,239 @@
+"""Per-file analysis: prefilter, parse once, index once, run every detector on the same tree."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from advisor.context import ForeignNode, ModuleContext
+from advisor.index import ModuleIndex, build_index
+from advisor.model import FileError, FileFacts, Span
+from advisor.source import SourceFile, display_path, read_source
+from advisor.values import Evaluator, V
+
+# Stage 1: OAuth/credential vocabulary. A file without any of these words cannot contain an
+# OAuth client interaction, a client secret passed by role, or an insecure-transport override.
+VOCABULARY = re.compile(
+    rb"oauth|client_secret|client_id|grant_type|fetch_token|token_url|access_token|"
+    rb"refresh_token|authorization|basic|msal|authlib|token_endpoint|response_type|"
+    rb"code_challenge|insecure_transport|acquire_token|clientsecret|client_credential",
+    re.IGNORECASE,
+)
+
+# Detector modules, each with ROOTS (import roots that make it relevant) and detect(ctx).
+DETECTORS = (
+    "advisor.detectors.requests_oauthlib",
+    "advisor.detectors.oauthlib_direct",
+    "advisor.detectors.authlib",
+    "advisor.detectors.msal",
+    "advisor.detectors.raw_http",
+    "advisor.detectors.transport",
+)
+
+
+def _load_detectors() -> list:
+    mods = []
+    for name in DETECTORS:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods
+
+
+_DETECTOR_MODULES: list | None = None
+
+
+def detector_modules() -> list:
+    global _DETECTOR_MODULES
+    if _DETECTOR_MODULES is None:
+        _DETECTOR_MODULES = _load_detectors()
+    return _DETECTOR_MODULES
+
+
+def module_name_for(path: Path) -> str:
+    """Dotted module name, following __init__.py files upwards."""
+    path = path.resolve()
+    parts = [path.stem] if path.stem != "__init__" else []
+    d = path.parent
+    while (d / "__init__.py").exists() and d.parent != d:
+        parts.append(d.name)
+        d = d.parent
+    return ".".join(reversed(parts))
+
+
+@dataclass
+class _Loaded:
+    path: str
+    module: cst.Module
+    index: ModuleIndex
+    evaluator: Evaluator
+    positions: object | None = None
+
+
+class Project:
+    """The scanned files by module name, for constants imported across modules.
+
+    A module is parsed on demand (even when the prefilter skipped it in the main pass) the first
+    time another module imports a constant from it.
+    """
+
+    def __init__(self, modules: dict[str, Path]) -> None:
+        self.modules = modules
+        self._loaded: dict[str, _Loaded | None] = {}
+        self._node_owner: dict[int, _Loaded] = {}
+        self._resolving: set[str] = set()
+
+    @classmethod
+    def from_files(cls, files: list[Path]) -> Project:
+        mods: dict[str, Path] = {}
+        for f in files:
+            try:
+                name = module_name_for(f)
+            except OSError:
+                continue
+            mods.setdefault(name, f)
+            # also index by the short name for flat script directories
+            mods.setdefault(f.stem, f)
+        return cls(mods)
+
+    def _load(self, modname: str) -> _Loaded | None:
+        if modname in self._loaded:
+            return self._loaded[modname]
+        self._loaded[modname] = None
+        path = self.modules.get(modname)
+        if path is None:
+            return None
+        src = read_source(path)
+        if isinstance(src, FileError):
+            return None
+        try:
+            module = cst.parse_module(src.text)
+            index = build_index(module, modname)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            return None
+        loaded = _Loaded(src.display_path, module, index, None)  # type: ignore[arg-type]
+        loaded.evaluator = Evaluator(index, self.resolver_for())
+        self._loaded[modname] = loaded
+        return loaded
+
+    def resolver_for(self):  # noqa: ANN201
+        def resolve(qualname: str) -> V | None:
+            if qualname in self._resolving:
+                return None
+            mod, _, attr = qualname.rpartition(".")
+            if not mod:
+                return None
+            loaded = self._load(mod)
+            if loaded is None:
+                return None
+            info = loaded.index.scopes.get(id(loaded.module))
+            if info is None or attr not in info.bindings:
+                return None
+            self._resolving.add(qualname)
+            try:
+                b = info.bindings[attr][-1]
+                if b.kind not in ("assign",):
+                    return None
+                v = loaded.evaluator.eval(b.value)
+                self._own(loaded, v)
+                return v
+            finally:
+                self._resolving.discard(qualname)
+
+        return resolve
+
+    def _own(self, loaded: _Loaded, v: V) -> None:
+        from advisor.values import Text
+
+        if isinstance(v, Text):
+            for n in v.nodes:
+                self._node_owner[id(n)] = loaded
+
+    def foreign(self, node: cst.CSTNode) -> ForeignNode | None:
+        loaded = self._node_owner.get(id(node))
+        if loaded is None:
+            return None
+
+        def locate(n: cst.CSTNode) -> Span | None:
+            if loaded.positions is None:
+                loaded.positions = MetadataWrapper(loaded.module, unsafe_skip_copy=True).resolve(
+                    PositionProvider
+                )
+            rng = loaded.positions.get(n)  # type: ignore[attr-defined]
+            if rng is None:
+                return None
+            return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+        return ForeignNode(loaded.path, locate)
+
+
+def parse(text: str, path: str) -> cst.Module | FileError:
+    try:
+        from advisor.parsing import parse_module  # hardened parser, when present
+    except ImportError:
+        parse_module = None
+    if parse_module is not None:
+        return parse_module(text, path)
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return FileError(path, f"syntax error at {exc.raw_line}:{exc.raw_column}", "syntax")
+
+
+def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
+    facts = FileFacts(path=src.display_path)
+    if not VOCABULARY.search(src.text.encode("utf-8", "surrogatepass")):
+        facts.skipped = "no OAuth vocabulary"
+        return facts
+    module = parse(src.text, src.display_path)
+    if isinstance(module, FileError):
+        return module
+    modname = module_name_for(src.path) if src.path.exists() else src.path.stem
+    try:
+        index = build_index(module, modname)
+        project = project or Project({})
+        evaluator = Evaluator(index, project.resolver_for())
+        ctx = ModuleContext(src.display_path, module, index, evaluator, facts, project.foreign)
+        for det in detector_modules():
+            roots = getattr(det, "ROOTS", None)
+            if roots and not index.imports.imports_any(roots):
+                continue
+            det.detect(ctx)
+    except RecursionError:
+        return FileError(src.display_path, "nesting too deep to analyse", "limit")
+    return facts
+
+
+def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
+    try:
+        from advisor.parsing import guarded
+    except ImportError:
+        guarded = None
+    if guarded is not None:
+        return guarded(src.display_path, analyze_source, src, project)
+    try:
+        return analyze_source(src, project)
+    except Exception as exc:  # one bad file never stops the run
+        return FileError(
+            src.display_path, f"internal error: {type(exc).__name__}: {exc}", "internal"
+        )
+
+
+def analyze_text(text: str, path: str = "snippet.py") -> FileFacts | FileError:
+    """Analyse source text (tests, editors)."""
+    import hashlib
+
+    src = SourceFile(
+        Path(path),
+        display_path(Path(path)),
+        text,
+        hashlib.blake2b(text.encode(), digest_size=16).hexdigest(),
+    )
+    return analyze_file(src, None)

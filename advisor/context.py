@@ -1,0 +1,240 @@
+"""What a detector sees of one module: values, qualified names, positions, and the fact sink."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from advisor.index import ModuleIndex
+from advisor.model import Credential, FileFacts, SecretFact, Span, redact, secret_hash
+from advisor.values import (
+    B64,
+    CallV,
+    Config,
+    Const,
+    Env,
+    Evaluator,
+    Param,
+    Text,
+    V,
+)
+
+SECRET_MANAGER_CALLS = (
+    "keyring.get_password",
+    "get_secret_value",
+    "access_secret_version",
+    "hvac.",
+    "get_parameter",
+)
+
+_PLACEHOLDER_RE = re.compile(
+    r"""^(
+        \s* | [x*.#_\-]{1,} | \.\.\. |
+        <[^<>]*> | \{\{.*\}\} | \$\{[^}]*\} | \$[A-Z_]+ | %\([a-z_]+\)s |
+        (your|my|insert|enter|put|add|replace|fill)[-_ ]?.* |
+        .*(placeholder|changeme|change[-_ ]me|replace[-_ ]?me|redacted|todo|fixme|xxxx).* |
+        (client[-_ ]?)?(secret|password|token|id|key)([-_ ]?here)? |
+        (none|null|nil|undefined|test|dummy|example|sample|string|str|foo|bar|baz)
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_TEST_PATH_RE = re.compile(
+    r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$|(^|/)conftest\.py$"
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Obvious dummies: nobody leaks a secret by writing "YOUR_CLIENT_SECRET"."""
+    return bool(_PLACEHOLDER_RE.match(value.strip()))
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH_RE.search(path))
+
+
+@dataclass
+class ForeignNode:
+    """A node that belongs to another module of the project (cross-module constants)."""
+
+    path: str
+    locate: Callable[[cst.CSTNode], Span | None]
+
+
+class ModuleContext:
+    def __init__(
+        self,
+        path: str,
+        module: cst.Module,
+        index: ModuleIndex,
+        evaluator: Evaluator,
+        facts: FileFacts,
+        foreign: Callable[[cst.CSTNode], ForeignNode | None] | None = None,
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.index = index
+        self.imports = index.imports
+        self.ev = evaluator
+        self.facts = facts
+        self.in_test_file = is_test_path(path)
+        self._positions: object | None = None
+        self._wrapper: MetadataWrapper | None = None
+        self._foreign = foreign
+        self._seen_secrets: set[tuple[str, int, int, str]] = set()
+
+    # -- values -------------------------------------------------------------------------------
+    def value(self, expr: cst.CSTNode | None) -> V:
+        return self.ev.eval(expr)
+
+    def qualname(self, expr: cst.BaseExpression) -> str | None:
+        return self.imports.resolve(expr)
+
+    # -- positions ----------------------------------------------------------------------------
+    def _pos(self):  # noqa: ANN202 - libcst mapping type
+        if self._positions is None:
+            # Positions are resolved only for files that produced a fact.
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = self._wrapper.resolve(PositionProvider)
+        return self._positions
+
+    def span(self, node: cst.CSTNode) -> Span:
+        rng = self._pos().get(node)
+        if rng is None:
+            return Span(1, 0, 1, 0)
+        return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+    def locate(self, node: cst.CSTNode) -> tuple[str, Span] | None:
+        """File and span of a node, which may live in another module of the project."""
+        rng = self._pos().get(node)
+        if rng is not None:
+            return self.path, Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+        if self._foreign is not None:
+            f = self._foreign(node)
+            if f is not None:
+                sp = f.locate(node)
+                if sp is not None:
+                    return f.path, sp
+        return None
+
+    def context_name(self, node: cst.CSTNode) -> str | None:
+        names: list[str] = []
+        cur = self.index.parent.get(id(node))
+        while cur is not None:
+            if isinstance(cur, (cst.FunctionDef, cst.ClassDef)):
+                names.append(cur.name.value)
+            cur = self.index.parent.get(id(cur))
+        return ".".join(reversed(names)) or None
+
+    # -- credentials --------------------------------------------------------------------------
+    def credential(self, v: V | None) -> Credential:
+        if v is None:
+            return Credential(source="absent")
+        source, detail, lit = classify(v)
+        cred = Credential(source=source, detail=detail)
+        if source == "literal" and lit is not None:
+            text = lit.known or ""
+            cred.redacted = redact(text)
+            cred.value_hash = secret_hash(text)
+            cred.placeholder = is_placeholder(text)
+            cred.empty = text == ""
+            node = _best_node(lit, text)
+            if node is not None:
+                where = self.locate(node)
+                if where:
+                    cred.literal_path, cred.literal_span = where
+        return cred
+
+    def record_secret(self, v: V | None, role: str, evidence: str, at: cst.CSTNode) -> Credential:
+        """Credential of ``v``; a literal (non-placeholder) value also becomes a SecretFact."""
+        cred = self.credential(v)
+        if cred.source == "literal" and not cred.placeholder and not cred.empty:
+            self._secret_fact(cred, role, evidence, at)
+        elif isinstance(v, Env) and isinstance(v.default, Text) and v.default.known:
+            fallback = self.credential(v.default)
+            if not fallback.placeholder:
+                self._secret_fact(
+                    fallback,
+                    role,
+                    f"{evidence} (fallback default of environment variable {v.name or '?'})",
+                    at,
+                )
+        return cred
+
+    def _secret_fact(self, cred: Credential, role: str, evidence: str, at: cst.CSTNode) -> None:
+        path = cred.literal_path or self.path
+        span = cred.literal_span or self.span(at)
+        key = (path, span.line, span.column, role)
+        if key in self._seen_secrets:
+            return
+        self._seen_secrets.add(key)
+        self.facts.secrets.append(
+            SecretFact(
+                path=path,
+                span=span,
+                role=role,
+                credential=cred,
+                evidence=evidence,
+                context=self.context_name(at),
+                in_test_file=self.in_test_file or is_test_path(path),
+            )
+        )
+
+
+def _best_node(lit: Text, text: str) -> cst.CSTNode | None:
+    """The literal that holds ``text`` (a value can be assembled from several literals)."""
+    for n in lit.nodes:
+        if isinstance(n, cst.SimpleString):
+            try:
+                val = n.evaluated_value
+            except Exception:
+                continue
+            if (val.decode("latin-1") if isinstance(val, bytes) else val) == text:
+                return n
+    for n in lit.nodes:
+        if isinstance(n, cst.SimpleString):
+            try:
+                val = n.evaluated_value
+            except Exception:
+                continue
+            if text and text in (val.decode("latin-1") if isinstance(val, bytes) else val):
+                return n
+    return lit.nodes[0] if lit.nodes else lit.node
+
+
+def classify(v: V) -> tuple[str, str | None, Text | None]:
+    """(source, detail, literal) of a value: literal/env/config/parameter/unknown/absent."""
+    if isinstance(v, Text):
+        if v.known is not None:
+            return "literal", None, v
+        holes = [h for h in v.holes]
+        kinds = [classify(h) for h in holes]
+        srcs = {k[0] for k in kinds}
+        if len(srcs) == 1:
+            s = srcs.pop()
+            return s, kinds[0][1], kinds[0][2] if s == "literal" else None
+        for preferred in ("env", "config", "parameter"):
+            if preferred in srcs and "unknown" not in srcs:
+                return preferred, None, None
+        return "unknown", None, None
+    if isinstance(v, B64):
+        return classify(v.inner)
+    if isinstance(v, Env):
+        return "env", v.name, None
+    if isinstance(v, Config):
+        return "config", v.detail, None
+    if isinstance(v, Param):
+        return "parameter", f"{v.function}({v.name})", None
+    if isinstance(v, Const):
+        if v.value is None:
+            return "absent", None, None
+        return "literal", None, Text((str(v.value),), (v.node,) if v.node else ())
+    if isinstance(v, CallV):
+        q = v.qualname or v.method or ""
+        if any(s in q for s in SECRET_MANAGER_CALLS):
+            return "config", f"{q}()", None
+    return "unknown", None, None

@@ -1,0 +1,1104 @@
+"""Abstract values: what an expression evaluates to, as far as the source text tells.
+
+The evaluator follows string constants, module-level and local assignments, dict literals and
+``dict(...)``, ``dict.update``/item assignments, concatenation, f-strings, ``%``/``.format``,
+``urlencode``, ``self.x`` attributes, helpers of the same module (inlined with their arguments
+bound) and constants imported from other modules of the scanned project. Whatever it cannot
+follow becomes ``Unknown``: a detector must never guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import libcst as cst
+
+from advisor.index import Binding, ModuleIndex, ScopeInfo
+
+
+class V:
+    """Base class of abstract values."""
+
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Text(V):
+    """A string; parts are known text or holes (other values). ``nodes`` are the literals."""
+
+    parts: tuple[str | V, ...]
+    nodes: tuple[cst.CSTNode, ...] = ()
+
+    @property
+    def known(self) -> str | None:
+        if all(isinstance(p, str) for p in self.parts):
+            return "".join(self.parts)  # type: ignore[arg-type]
+        return None
+
+    @property
+    def holes(self) -> list[V]:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+    def display(self) -> str:
+        return "".join(p if isinstance(p, str) else "{…}" for p in self.parts)
+
+    @property
+    def prefix(self) -> str:
+        out = []
+        for p in self.parts:
+            if not isinstance(p, str):
+                break
+            out.append(p)
+        return "".join(out)
+
+
+@dataclass(eq=False)
+class Const(V):
+    value: object
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class DictV(V):
+    items: dict[str, V]
+    complete: bool = True
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class SeqV(V):
+    items: tuple[V, ...]
+    kind: str = "tuple"
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Env(V):
+    name: str | None
+    default: V | None = None
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Config(V):
+    detail: str
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Param(V):
+    name: str
+    function: str
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Unknown(V):
+    reason: str = ""
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Ref(V):
+    """A reference to an imported (or builtin) thing, by qualified name."""
+
+    qualname: str
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class FuncRef(V):
+    func: cst.FunctionDef
+    receiver: V | None = None  # bound method: the object ``self`` refers to
+
+
+@dataclass(eq=False)
+class ClassRef(V):
+    cls: cst.ClassDef
+    base_qualname: str | None  # first library base class, if any
+
+
+@dataclass(eq=False)
+class CallV(V):
+    """The result of a call: an object built from a known class, or a call's return value.
+
+    ``qualname`` is set when the callee is an imported name (``requests.post``,
+    ``requests_oauthlib.OAuth2Session``); ``receiver``/``method`` when it is a method call on
+    another value. ``local_class`` names the project subclass when a subclass was instantiated.
+    """
+
+    qualname: str | None
+    call: cst.Call | None
+    pos: tuple[V, ...] = ()
+    kw: dict[str, V] = field(default_factory=dict)
+    receiver: V | None = None
+    method: str | None = None
+    local_class: str | None = None
+    star_unknown: bool = False  # *args/**kwargs that could not be expanded
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class BoundAttr(V):
+    """``value.attr`` that is not a known constant: kept for method calls."""
+
+    receiver: V
+    attr: str
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class B64(V):
+    inner: V
+    urlsafe: bool = False
+
+
+CONFIG_ROOTS = {
+    "settings",
+    "config",
+    "conf",
+    "cfg",
+    "CONFIG",
+    "SETTINGS",
+    "configuration",
+    "app_config",
+    "secrets",
+    "SECRETS",
+    "options",
+    "credentials_config",
+}
+CONFIG_LOADERS = {
+    "json.load",
+    "json.loads",
+    "yaml.safe_load",
+    "yaml.load",
+    "tomllib.load",
+    "tomli.load",
+    "toml.load",
+    "configparser.ConfigParser",
+    "configparser.RawConfigParser",
+    "keyring.get_password",
+    "dotenv.dotenv_values",
+}
+ENV_GETTERS = {
+    "os.getenv",
+    "os.environ.get",
+    "os.environ.setdefault",
+    "os.getenvb",
+    "decouple.config",
+    "environ.get",
+}
+B64_FUNCS = {
+    "base64.b64encode": False,
+    "base64.standard_b64encode": False,
+    "base64.encodebytes": False,
+    "base64.urlsafe_b64encode": True,
+    "base64.encodestring": False,
+}
+PASSTHROUGH_METHODS = {"encode", "decode", "strip", "rstrip", "lstrip", "lower", "upper"}
+URLENCODERS = {"urllib.parse.urlencode", "urllib.urlencode", "urlencode"}
+QUOTERS = {"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.quote", "urllib.quote_plus"}
+MAX_DEPTH = 14
+
+
+def _string_value(node: cst.SimpleString) -> str | None:
+    try:
+        v = node.evaluated_value
+    except Exception:  # malformed escapes in a literal should not stop the analysis
+        return None
+    if isinstance(v, bytes):
+        return v.decode("latin-1")
+    return v
+
+
+class Evaluator:
+    def __init__(
+        self, index: ModuleIndex, import_resolver: Callable[[str], V | None] | None = None
+    ) -> None:
+        self.idx = index
+        self.import_resolver = import_resolver
+        self._memo: dict[int, V] = {}
+        self._active: set[int] = set()
+
+    # -- entry point --------------------------------------------------------------------------
+    def eval(
+        self, expr: cst.CSTNode | None, env: dict[tuple[int, str], V] | None = None, depth: int = 0
+    ) -> V:
+        if expr is None:
+            return Const(None)
+        key = id(expr)
+        if not env and key in self._memo:
+            return self._memo[key]
+        if depth > MAX_DEPTH or key in self._active:
+            return Unknown("too deep", expr)
+        self._active.add(key)
+        try:
+            v = self._eval(expr, env or {}, depth)
+        except RecursionError:
+            v = Unknown("too deep", expr)
+        finally:
+            self._active.discard(key)
+        if v.node is None and not isinstance(v, (Text, FuncRef, ClassRef, B64)):
+            try:
+                v.node = expr
+            except AttributeError:
+                pass
+        if not env:
+            self._memo[key] = v
+        return v
+
+    # -- scope helpers ------------------------------------------------------------------------
+    def scope_chain(self, node: cst.CSTNode) -> list[ScopeInfo]:
+        chain: list[ScopeInfo] = []
+        cur: cst.CSTNode | None = node
+        parent = self.idx.parent
+        while cur is not None:
+            info = self.idx.scopes.get(id(cur))
+            if info is not None and cur is not node:
+                chain.append(info)
+            cur = parent.get(id(cur))
+        if not chain or not isinstance(chain[-1].node, cst.Module):
+            pass
+        return chain
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        cur = self.idx.parent.get(id(node))
+        while cur is not None:
+            if isinstance(cur, cst.FunctionDef):
+                return cur
+            cur = self.idx.parent.get(id(cur))
+        return None
+
+    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        cur = self.idx.parent.get(id(node))
+        while cur is not None:
+            if isinstance(cur, cst.ClassDef):
+                return cur
+            cur = self.idx.parent.get(id(cur))
+        return None
+
+    # -- names ----------------------------------------------------------------------------
+    def lookup(self, name: str, at: cst.CSTNode, env: dict[tuple[int, str], V], depth: int) -> V:
+        seq_at = self.idx.seq.get(id(at), 0)
+        chain = self.scope_chain(at)
+        for i, info in enumerate(chain):
+            if isinstance(info.node, cst.ClassDef) and i > 0:
+                continue  # class bodies are not visible from their methods
+            if (id(info.node), name) in env:
+                return env[(id(info.node), name)]
+            bindings = info.bindings.get(name)
+            if bindings:
+                if i == 0:
+                    before = [b for b in bindings if b.seq < seq_at]
+                    # a name used in a loop may be bound later in the source: take the last
+                    chosen = before[-1] if before else bindings[-1]
+                else:
+                    chosen = bindings[-1]
+                if name in info.params and not [b for b in bindings if b.seq < seq_at]:
+                    return self._param(info, name, at, depth)
+                v = self._binding_value(name, chosen, info, env, depth)
+                return self._apply_mutations(
+                    v, name, info, chosen.seq, seq_at if i == 0 else 1 << 60, env, depth
+                )
+            if name in info.params:
+                return self._param(info, name, at, depth)
+        qual = self.idx.imports.names.get(name)
+        if qual:
+            if self.import_resolver is not None:
+                resolved = self.import_resolver(qual)
+                if resolved is not None:
+                    return resolved
+            return Ref(qual)
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name])
+        return Ref(f"builtins.{name}")
+
+    def _param(self, info: ScopeInfo, name: str, at: cst.CSTNode, depth: int) -> V:
+        fn = info.node
+        fname = fn.name.value if isinstance(fn, cst.FunctionDef) else "<lambda>"
+        if name == "self" and isinstance(fn, cst.FunctionDef):
+            cls = self.enclosing_class(fn)
+            if cls is not None and self._is_first_param(fn, name):
+                return self.self_value(cls, depth)
+        return Param(name, fname)
+
+    @staticmethod
+    def _is_first_param(fn: cst.FunctionDef, name: str) -> bool:
+        ps = [*fn.params.posonly_params, *fn.params.params]
+        return bool(ps) and ps[0].name.value == name
+
+    def self_value(self, cls: cst.ClassDef, depth: int) -> V:
+        base = self.class_base_qualname(cls)
+        init = self.idx.class_of_node[id(cls)].methods.get("__init__")
+        pos: tuple[V, ...] = ()
+        kw: dict[str, V] = {}
+        call = None
+        if init is not None and base:
+            for c in self.idx.calls:
+                if (
+                    isinstance(c.func, cst.Attribute)
+                    and c.func.attr.value == "__init__"
+                    and isinstance(c.func.value, cst.Call)
+                    and isinstance(c.func.value.func, cst.Name)
+                    and c.func.value.func.value == "super"
+                    and self.enclosing_function(c) is init
+                ):
+                    call = c
+                    pos, kw, _ = self.eval_args(c, {}, depth + 1)
+                    break
+        return CallV(
+            base or f"<local>.{cls.name.value}", call, pos, kw, local_class=cls.name.value, node=cls
+        )
+
+    def class_base_qualname(self, cls: cst.ClassDef, seen: set[int] | None = None) -> str | None:
+        seen = seen or set()
+        if id(cls) in seen:
+            return None
+        seen.add(id(cls))
+        for base in cls.bases:
+            q = self.idx.imports.resolve(base.value)
+            if q:
+                return q
+            if isinstance(base.value, cst.Name):
+                info = self.idx.classes.get(base.value.value)
+                if info is not None:
+                    q = self.class_base_qualname(info.node, seen)
+                    if q:
+                        return q
+        return None
+
+    def _binding_value(
+        self, name: str, b: Binding, info: ScopeInfo, env: dict[tuple[int, str], V], depth: int
+    ) -> V:
+        if b.kind in ("assign", "with"):
+            return self.eval(b.value, env, depth + 1)
+        if b.kind == "unpack":
+            v = self.eval(b.value, env, depth + 1)
+            if isinstance(v, SeqV) and b.index is not None and b.index < len(v.items):
+                return v.items[b.index]
+            return Unknown(f"unpacked {name}")
+        if b.kind == "def":
+            assert isinstance(b.value, cst.FunctionDef)
+            return FuncRef(b.value)
+        if b.kind == "class":
+            assert isinstance(b.value, cst.ClassDef)
+            return ClassRef(b.value, self.class_base_qualname(b.value))
+        if b.kind == "aug":
+            return Unknown(f"{name} is modified in place")
+        return Unknown(f"{name} is a loop or exception variable")
+
+    def _apply_mutations(
+        self,
+        v: V,
+        name: str,
+        info: ScopeInfo,
+        after: int,
+        before: int,
+        env: dict[tuple[int, str], V],
+        depth: int,
+    ) -> V:
+        muts = [m for m in info.mutations.get(name, ()) if after < m.seq < before]
+        if not muts:
+            return v
+        if isinstance(v, DictV):
+            items = dict(v.items)
+            complete = v.complete
+            for m in muts:
+                if m.path:
+                    continue
+                if m.kind == "setitem":
+                    k = self.eval(m.key, env, depth + 1)
+                    if isinstance(k, Text) and k.known is not None:
+                        items[k.known] = self.eval(m.value, env, depth + 1)
+                    else:
+                        complete = False
+                elif m.kind in ("update", "setdefault") and isinstance(m.value, cst.Call):
+                    upd = self._dict_from_call_args(m.value, env, depth)
+                    if m.kind == "setdefault":
+                        for k2, v2 in upd.items.items():
+                            items.setdefault(k2, v2)
+                    else:
+                        items.update(upd.items)
+                    complete = complete and upd.complete
+            return DictV(items, complete, v.node)
+        if isinstance(v, CallV):
+            # objects: remember attribute assignments (session.auth = ..., headers updates)
+            extra = dict(v.kw)
+            for m in muts:
+                key = "@" + ".".join(m.path)
+                if m.kind == "setattr":
+                    extra[key] = self.eval(m.value, env, depth + 1)
+                elif m.kind == "setitem":
+                    k = self.eval(m.key, env, depth + 1)
+                    prev = extra.get(key)
+                    items = dict(prev.items) if isinstance(prev, DictV) else {}
+                    if isinstance(k, Text) and k.known is not None:
+                        items[k.known] = self.eval(m.value, env, depth + 1)
+                    extra[key] = DictV(items, False)
+                elif m.kind == "update" and isinstance(m.value, cst.Call):
+                    prev = extra.get(key)
+                    items = dict(prev.items) if isinstance(prev, DictV) else {}
+                    items.update(self._dict_from_call_args(m.value, env, depth).items)
+                    extra[key] = DictV(items, False)
+            return CallV(
+                v.qualname,
+                v.call,
+                v.pos,
+                extra,
+                v.receiver,
+                v.method,
+                v.local_class,
+                v.star_unknown,
+                v.node,
+            )
+        return v
+
+    def _dict_from_call_args(
+        self, call: cst.Call, env: dict[tuple[int, str], V], depth: int
+    ) -> DictV:
+        items: dict[str, V] = {}
+        complete = True
+        for arg in call.args:
+            if arg.keyword is not None:
+                items[arg.keyword.value] = self.eval(arg.value, env, depth + 1)
+            else:
+                d = self.eval(arg.value, env, depth + 1)
+                if isinstance(d, DictV):
+                    items.update(d.items)
+                    complete = complete and d.complete
+                elif isinstance(d, SeqV):
+                    for pair in d.items:
+                        if (
+                            isinstance(pair, SeqV)
+                            and len(pair.items) == 2
+                            and isinstance(pair.items[0], Text)
+                            and pair.items[0].known is not None
+                        ):
+                            items[pair.items[0].known] = pair.items[1]
+                        else:
+                            complete = False
+                else:
+                    complete = False
+        return DictV(items, complete, call)
+
+    # -- expressions --------------------------------------------------------------------------
+    def _eval(self, e: cst.CSTNode, env: dict[tuple[int, str], V], depth: int) -> V:
+        if isinstance(e, cst.SimpleString):
+            s = _string_value(e)
+            return Text((s,), (e,)) if s is not None else Unknown("bad literal", e)
+        if isinstance(e, cst.ConcatenatedString):
+            return self._concat(
+                self.eval(e.left, env, depth + 1), self.eval(e.right, env, depth + 1)
+            )
+        if isinstance(e, cst.FormattedString):
+            parts: list[str | V] = []
+            nodes: list[cst.CSTNode] = [e]
+            for p in e.parts:
+                if isinstance(p, cst.FormattedStringText):
+                    parts.append(p.value.replace("{{", "{").replace("}}", "}"))
+                elif isinstance(p, cst.FormattedStringExpression):
+                    v = self.eval(p.expression, env, depth + 1)
+                    if isinstance(v, Text) and p.format_spec is None and p.conversion is None:
+                        parts.extend(v.parts)
+                        nodes.extend(v.nodes)
+                    elif isinstance(v, Const) and p.format_spec is None:
+                        parts.append(str(v.value))
+                    else:
+                        parts.append(v)
+            return Text(tuple(_merge(parts)), tuple(nodes))
+        if isinstance(e, (cst.Integer, cst.Float)):
+            try:
+                return Const(e.evaluated_value, e)
+            except Exception:
+                return Unknown("number", e)
+        if isinstance(e, cst.Name):
+            return self.lookup(e.value, e, env, depth)
+        if isinstance(e, cst.Dict):
+            items: dict[str, V] = {}
+            complete = True
+            for el in e.elements:
+                if isinstance(el, cst.DictElement):
+                    k = self.eval(el.key, env, depth + 1)
+                    if isinstance(k, Text) and k.known is not None:
+                        items[k.known] = self.eval(el.value, env, depth + 1)
+                    else:
+                        complete = False
+                else:  # **other
+                    d = self.eval(el.value, env, depth + 1)
+                    if isinstance(d, DictV):
+                        items.update(d.items)
+                        complete = complete and d.complete
+                    else:
+                        complete = False
+            return DictV(items, complete, e)
+        if isinstance(e, (cst.Tuple, cst.List, cst.Set)):
+            vals: list[V] = []
+            for el in e.elements:
+                if isinstance(el, cst.StarredElement):
+                    inner = self.eval(el.value, env, depth + 1)
+                    if isinstance(inner, SeqV):
+                        vals.extend(inner.items)
+                    else:
+                        vals.append(Unknown("starred"))
+                else:
+                    vals.append(self.eval(el.value, env, depth + 1))
+            kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(e)]
+            return SeqV(tuple(vals), kind, e)
+        if isinstance(e, cst.BinaryOperation):
+            return self._binop(e, env, depth)
+        if isinstance(e, cst.BooleanOperation):
+            left = self.eval(e.left, env, depth + 1)
+            right = self.eval(e.right, env, depth + 1)
+            if isinstance(e.operator, cst.Or):
+                # `os.environ.get("S") or "dev-default"`: the value comes from the environment
+                if isinstance(left, (Env, Config)):
+                    return Env(left.name, right, e) if isinstance(left, Env) else left
+                if isinstance(left, Const) and not left.value:
+                    return right
+                if isinstance(left, Text) and left.known == "":
+                    return right
+            return Unknown("boolean expression", e)
+        if isinstance(e, cst.IfExp):
+            return Unknown("conditional expression", e)
+        if isinstance(e, cst.Await):
+            return self.eval(e.expression, env, depth + 1)
+        if isinstance(e, cst.Attribute):
+            return self._attribute(e, env, depth)
+        if isinstance(e, cst.Subscript):
+            return self._subscript(e, env, depth)
+        if isinstance(e, cst.Call):
+            return self._call(e, env, depth)
+        if isinstance(e, cst.NamedExpr):
+            return self.eval(e.value, env, depth + 1)
+        if isinstance(e, cst.UnaryOperation):
+            return Unknown("unary", e)
+        return Unknown(type(e).__name__, e)
+
+    def _concat(self, a: V, b: V) -> V:
+        if isinstance(a, Text) and isinstance(b, Text):
+            return Text(tuple(_merge([*a.parts, *b.parts])), a.nodes + b.nodes)
+        if isinstance(a, Text):
+            return Text(tuple(_merge([*a.parts, b])), a.nodes)
+        if isinstance(b, Text):
+            return Text(tuple(_merge([a, *b.parts])), b.nodes)
+        return Text((a, b))
+
+    def _binop(self, e: cst.BinaryOperation, env: dict[tuple[int, str], V], depth: int) -> V:
+        left = self.eval(e.left, env, depth + 1)
+        right = self.eval(e.right, env, depth + 1)
+        if isinstance(e.operator, cst.Add):
+            if isinstance(left, Text) or isinstance(right, Text):
+                return self._concat(left, right)
+            if isinstance(left, SeqV) and isinstance(right, SeqV):
+                return SeqV(left.items + right.items, left.kind, e)
+            if isinstance(left, DictV) and isinstance(right, DictV):
+                return Unknown("dict + dict", e)
+            return Unknown("addition", e)
+        if (
+            isinstance(e.operator, cst.BitOr)
+            and isinstance(left, DictV)
+            and isinstance(right, DictV)
+        ):
+            return DictV({**left.items, **right.items}, left.complete and right.complete, e)
+        if isinstance(e.operator, cst.Modulo) and isinstance(left, Text) and left.known is not None:
+            args = right.items if isinstance(right, SeqV) else (right,)
+            return self._percent_format(left, args)
+        return Unknown("operation", e)
+
+    def _percent_format(self, fmt: Text, args: tuple[V, ...]) -> V:
+        text = fmt.known or ""
+        out: list[str | V] = []
+        pos = 0
+        i = 0
+        for m in re.finditer(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx%]", text):
+            out.append(text[pos : m.start()])
+            if m.group() == "%%":
+                out.append("%")
+            else:
+                out.extend(_as_parts(args[i]) if i < len(args) else [Unknown("missing % arg")])
+                i += 1
+            pos = m.end()
+        out.append(text[pos:])
+        return Text(tuple(_merge(out)), fmt.nodes)
+
+    def _format(self, fmt: Text, pos: tuple[V, ...], kw: dict[str, V]) -> V:
+        text = fmt.known or ""
+        out: list[str | V] = []
+        last = 0
+        auto = 0
+        for m in re.finditer(r"\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}", text):
+            out.append(text[last : m.start()])
+            tok = m.group()
+            if tok in ("{{", "}}"):
+                out.append(tok[0])
+            else:
+                field_name = m.group(1)
+                if field_name == "":
+                    v = pos[auto] if auto < len(pos) else Unknown("format arg")
+                    auto += 1
+                elif field_name.isdigit():
+                    n = int(field_name)
+                    v = pos[n] if n < len(pos) else Unknown("format arg")
+                else:
+                    v = kw.get(field_name, Unknown("format arg"))
+                out.extend(_as_parts(v))
+            last = m.end()
+        out.append(text[last:])
+        return Text(tuple(_merge(out)), fmt.nodes)
+
+    def _attribute(self, e: cst.Attribute, env: dict[tuple[int, str], V], depth: int) -> V:
+        attr = e.attr.value
+        base_expr = e.value
+        if (
+            isinstance(base_expr, cst.Name)
+            and base_expr.value in CONFIG_ROOTS
+            and base_expr.value not in self.idx.imports.names
+        ):
+            base_val = self.lookup(base_expr.value, base_expr, env, depth)
+            if isinstance(base_val, (Ref, Unknown, Param, Config, CallV)):
+                return Config(f"{base_expr.value}.{attr}", e)
+        base = self.eval(base_expr, env, depth + 1)
+        if isinstance(base, Ref):
+            qual = f"{base.qualname}.{attr}"
+            if qual in ("django.conf.settings",) or base.qualname == "django.conf.settings":
+                return Config(f"settings.{attr}" if base.qualname.endswith("settings") else qual, e)
+            if self.import_resolver is not None:
+                resolved = self.import_resolver(qual)
+                if resolved is not None:
+                    return resolved
+            return Ref(qual, e)
+        if isinstance(base, Config):
+            return Config(f"{base.detail}.{attr}", e)
+        if (
+            isinstance(base, CallV)
+            and base.local_class is not None
+            and isinstance(base.node, cst.ClassDef)
+        ):
+            return self._self_attr(base.node, attr, base, env, depth, e)
+        if (
+            isinstance(base, CallV)
+            and isinstance(base_expr, cst.Name)
+            and base_expr.value == "self"
+        ):
+            pass
+        if isinstance(base, CallV) and ("@" + attr) in base.kw:
+            return base.kw["@" + attr]
+        if isinstance(base, CallV) and base.qualname in CONFIG_LOADERS:
+            return Config(f"{base.qualname}(...).{attr}", e)
+        if isinstance(base, CallV) and attr == "config":
+            return Config(f"{_short(base)}.config", e)
+        if attr in ("config", "settings", "conf") and not isinstance(base, (Text, DictV)):
+            return Config(f"{_expr_text(base_expr)}.{attr}", e)
+        if isinstance(base, ClassRef):
+            return self._class_attr(base.cls, attr, env, depth, e)
+        return BoundAttr(base, attr, e)
+
+    def _class_attr(
+        self,
+        cls: cst.ClassDef,
+        attr: str,
+        env: dict[tuple[int, str], V],
+        depth: int,
+        e: cst.CSTNode,
+    ) -> V:
+        info = self.idx.scopes.get(id(cls))
+        if info and attr in info.bindings:
+            return self._binding_value(attr, info.bindings[attr][-1], info, env, depth)
+        return Unknown(f"class attribute {attr}", e)
+
+    def _self_attr(
+        self,
+        cls: cst.ClassDef,
+        attr: str,
+        obj: CallV,
+        env: dict[tuple[int, str], V],
+        depth: int,
+        e: cst.CSTNode,
+    ) -> V:
+        cinfo = self.idx.class_of_node.get(id(cls))
+        if cinfo is None:
+            return Unknown("self attribute", e)
+        assigned = cinfo.self_attrs.get(attr)
+        if assigned:
+            init = [a for a in assigned if a[2].name.value == "__init__"]
+            _, value, _fn = (init or assigned)[-1]
+            return self.eval(value, env, depth + 1)
+        if attr in cinfo.methods:
+            return FuncRef(cinfo.methods[attr], obj)
+        sinfo = self.idx.scopes.get(id(cls))
+        if sinfo and attr in sinfo.bindings:
+            return self._binding_value(attr, sinfo.bindings[attr][-1], sinfo, env, depth)
+        return BoundAttr(obj, attr, e)
+
+    def _subscript(self, e: cst.Subscript, env: dict[tuple[int, str], V], depth: int) -> V:
+        base = self.eval(e.value, env, depth + 1)
+        key: V = Unknown("slice")
+        if len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index):
+            key = self.eval(e.slice[0].slice.value, env, depth + 1)
+        kname = key.known if isinstance(key, Text) else None
+        if isinstance(base, Ref) and base.qualname in ("os.environ", "os.environb"):
+            return Env(kname, None, e)
+        if isinstance(base, DictV) and kname is not None:
+            if kname in base.items:
+                return base.items[kname]
+            return Unknown(f"key {kname!r} not in dict", e)
+        if isinstance(base, SeqV) and isinstance(key, Const) and isinstance(key.value, int):
+            if -len(base.items) <= key.value < len(base.items):
+                return base.items[key.value]
+        if isinstance(base, Config):
+            return Config(f"{base.detail}[{kname!r}]" if kname else base.detail, e)
+        if isinstance(base, CallV) and base.qualname in CONFIG_LOADERS:
+            return Config(f"{base.qualname}(...)[{kname!r}]", e)
+        if isinstance(base, CallV) and base.qualname == "dotenv.dotenv_values":
+            return Env(kname, None, e)
+        if isinstance(base, Env):
+            return base
+        return Unknown("subscript", e)
+
+    def eval_args(
+        self, call: cst.Call, env: dict[tuple[int, str], V], depth: int
+    ) -> tuple[tuple[V, ...], dict[str, V], bool]:
+        pos: list[V] = []
+        kw: dict[str, V] = {}
+        star_unknown = False
+        for arg in call.args:
+            if arg.keyword is not None:
+                kw[arg.keyword.value] = self.eval(arg.value, env, depth + 1)
+            elif arg.star == "**":
+                d = self.eval(arg.value, env, depth + 1)
+                if isinstance(d, DictV):
+                    kw.update(d.items)
+                    star_unknown = star_unknown or not d.complete
+                else:
+                    star_unknown = True
+            elif arg.star == "*":
+                s = self.eval(arg.value, env, depth + 1)
+                if isinstance(s, SeqV):
+                    pos.extend(s.items)
+                else:
+                    star_unknown = True
+            else:
+                pos.append(self.eval(arg.value, env, depth + 1))
+        return tuple(pos), kw, star_unknown
+
+    def _call(self, e: cst.Call, env: dict[tuple[int, str], V], depth: int) -> V:
+        func = self.eval(e.func, env, depth + 1)
+        pos, kw, star = self.eval_args(e, env, depth)
+        if isinstance(func, Ref):
+            q = func.qualname
+            if q in ENV_GETTERS or q.endswith(".environ.get") or q == "os.environ.setdefault":
+                name = pos[0] if pos else kw.get("key")
+                default = pos[1] if len(pos) > 1 else kw.get("default")
+                return Env(name.known if isinstance(name, Text) else None, default, e)
+            if q in B64_FUNCS and pos:
+                return B64(pos[0], B64_FUNCS[q])
+            if q in URLENCODERS and pos:
+                return _urlencode(pos[0])
+            if q in QUOTERS and pos:
+                return pos[0]
+            if q in ("builtins.str", "builtins.bytes") and pos:
+                return pos[0]
+            if q == "builtins.dict":
+                if not pos and not star:
+                    return DictV(dict(kw), True, e)
+                return self._dict_from_call_args(e, env, depth)
+            if (
+                q
+                in (
+                    "requests.auth._basic_auth_str",
+                    "aiohttp.encode_basic_auth",
+                    "aiohttp.helpers.encode_basic_auth",
+                )
+                and len(pos) + len(kw) >= 1
+            ):
+                user = pos[0] if pos else kw.get("login", kw.get("username", Unknown()))
+                pw = pos[1] if len(pos) > 1 else kw.get("password", Text(("",)))
+                return Text(("Basic ", B64(self._concat(self._concat(user, Text((":",))), pw))))
+            return CallV(q, e, pos, kw, star_unknown=star, node=e)
+        if isinstance(func, FuncRef):
+            return self._inline(func, e, pos, kw, star, env, depth)
+        if isinstance(func, ClassRef):
+            name = func.cls.name.value
+            return CallV(
+                func.base_qualname or f"<local>.{name}",
+                e,
+                pos,
+                kw,
+                local_class=name,
+                star_unknown=star,
+                node=func.cls,
+            )
+        if isinstance(func, BoundAttr):
+            recv = func.receiver
+            m = func.attr
+            if isinstance(recv, Text) and recv.known is not None:
+                if m == "format":
+                    return self._format(recv, pos, kw)
+                if m == "join" and pos and isinstance(pos[0], SeqV):
+                    out: list[str | V] = []
+                    for i, item in enumerate(pos[0].items):
+                        if i:
+                            out.append(recv.known)
+                        out.extend(_as_parts(item))
+                    return Text(tuple(_merge(out)), recv.nodes)
+            if m in PASSTHROUGH_METHODS and isinstance(recv, (Text, B64)):
+                return recv
+            if isinstance(recv, DictV) and m == "get" and pos:
+                k = pos[0]
+                if isinstance(k, Text) and k.known is not None:
+                    if k.known in recv.items:
+                        return recv.items[k.known]
+                    return pos[1] if len(pos) > 1 else Const(None)
+            if isinstance(recv, DictV) and m == "copy":
+                return recv
+            if isinstance(recv, Env):
+                return recv
+            if isinstance(recv, Config) and m in (
+                "get",
+                "getint",
+                "getboolean",
+                "str",
+                "__getitem__",
+            ):
+                k = pos[-1] if pos else None
+                detail = recv.detail + (f"[{k.known!r}]" if isinstance(k, Text) and k.known else "")
+                return Config(detail, e)
+            if isinstance(recv, CallV) and m == "get" and recv.qualname in CONFIG_LOADERS:
+                k = pos[-1] if pos else None
+                return Config(
+                    f"{recv.qualname}(...)[{k.known!r}]"
+                    if isinstance(k, Text) and k.known
+                    else recv.qualname,
+                    e,
+                )
+            if (
+                isinstance(recv, CallV)
+                and recv.qualname
+                and (recv.qualname.endswith("BasicAuth"))
+                and m == "encode"
+            ):
+                user = recv.pos[0] if recv.pos else recv.kw.get("login", Unknown())
+                pw = recv.pos[1] if len(recv.pos) > 1 else recv.kw.get("password", Text(("",)))
+                return Text(("Basic ", B64(self._concat(self._concat(user, Text((":",))), pw))))
+            if isinstance(recv, (Ref,)):
+                return CallV(f"{recv.qualname}.{m}", e, pos, kw, star_unknown=star, node=e)
+            return CallV(None, e, pos, kw, receiver=recv, method=m, star_unknown=star, node=e)
+        return CallV(None, e, pos, kw, star_unknown=star, node=e)
+
+    def _inline(
+        self,
+        func: FuncRef,
+        call: cst.Call,
+        pos: tuple[V, ...],
+        kw: dict[str, V],
+        star: bool,
+        env: dict[tuple[int, str], V],
+        depth: int,
+    ) -> V:
+        fn = func.func
+        if depth > MAX_DEPTH - 4:
+            return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
+        params = [*fn.params.posonly_params, *fn.params.params]
+        new_env: dict[tuple[int, str], V] = dict(env)
+        args = list(pos)
+        if func.receiver is not None and params:
+            new_env[(id(fn), params[0].name.value)] = func.receiver
+            params = params[1:]
+        for i, p in enumerate(params):
+            name = p.name.value
+            if i < len(args):
+                new_env[(id(fn), name)] = args[i]
+            elif name in kw:
+                new_env[(id(fn), name)] = kw[name]
+            elif p.default is not None:
+                new_env[(id(fn), name)] = self.eval(p.default, None, depth + 1)
+        for p in fn.params.kwonly_params:
+            if p.name.value in kw:
+                new_env[(id(fn), p.name.value)] = kw[p.name.value]
+            elif p.default is not None:
+                new_env[(id(fn), p.name.value)] = self.eval(p.default, None, depth + 1)
+        returns = _returns(fn)
+        if len(returns) != 1 or returns[0].value is None:
+            return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
+        return self.eval(returns[0].value, new_env, depth + 2)
+
+
+def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+    fn.visit(_V())
+    return found
+
+
+def _merge(parts: list[str | V]) -> list[str | V]:
+    out: list[str | V] = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] = out[-1] + p
+        elif not (isinstance(p, str) and p == "" and out):
+            out.append(p)
+    return out
+
+
+def _as_parts(v: V) -> list[str | V]:
+    if isinstance(v, Text):
+        return list(v.parts)
+    if isinstance(v, Const):
+        return [str(v.value)]
+    return [v]
+
+
+def _urlencode(v: V) -> V:
+    pairs: list[tuple[str, V]] = []
+    if isinstance(v, DictV):
+        pairs = list(v.items.items())
+    elif isinstance(v, SeqV):
+        for p in v.items:
+            if (
+                isinstance(p, SeqV)
+                and len(p.items) == 2
+                and isinstance(p.items[0], Text)
+                and p.items[0].known is not None
+            ):
+                pairs.append((p.items[0].known, p.items[1]))
+            else:
+                return Unknown("urlencode of unknown pairs")
+    else:
+        return Unknown("urlencode of unknown value")
+    out: list[str | V] = []
+    for i, (k, val) in enumerate(pairs):
+        if i:
+            out.append("&")
+        out.append(f"{k}=")
+        out.extend(_as_parts(val))
+    return Text(tuple(_merge(out)))
+
+
+def _short(v: CallV) -> str:
+    return v.qualname or v.method or "object"
+
+
+def _expr_text(e: cst.BaseExpression) -> str:
+    try:
+        return cst.Module([]).code_for_node(e)
+    except Exception:
+        return "…"
+
+
+# -- helpers for detectors -----------------------------------------------------------------
+
+_SENTINEL = "\x00{}\x00"
+
+
+def form_fields(v: V) -> DictV | None:
+    """Fields of a form body or query given as a dict, pairs or an urlencoded string."""
+    if isinstance(v, DictV):
+        return v
+    if isinstance(v, SeqV):
+        items: dict[str, V] = {}
+        for p in v.items:
+            if (
+                isinstance(p, SeqV)
+                and len(p.items) == 2
+                and isinstance(p.items[0], Text)
+                and p.items[0].known is not None
+            ):
+                items[p.items[0].known] = p.items[1]
+            else:
+                return None
+        return DictV(items, True)
+    if isinstance(v, Text):
+        holes: list[V] = []
+        rendered = []
+        for p in v.parts:
+            if isinstance(p, str):
+                rendered.append(p)
+            else:
+                rendered.append(_SENTINEL.format(len(holes)))
+                holes.append(p)
+        text = "".join(rendered)
+        if "=" not in text:
+            return None
+        items = {}
+        complete = True
+        for piece in text.split("&"):
+            if "=" not in piece:
+                if piece.strip():
+                    complete = False
+                continue
+            k, _, val = piece.partition("=")
+            if "\x00" in k:
+                complete = False
+                continue
+            m = re.fullmatch(r"\x00(\d+)\x00", val)
+            if m:
+                items[k] = holes[int(m.group(1))]
+            elif "\x00" in val:
+                items[k] = Unknown("partly known field")
+            else:
+                parsed = parse_qsl(f"x={val}", keep_blank_values=True)
+                items[k] = Text((parsed[0][1] if parsed else val,), v.nodes)
+        return DictV(items, complete)
+    return None
+
+
+def known_str(v: V | None) -> str | None:
+    return v.known if isinstance(v, Text) else None
+
+
+def basic_parts(v: V) -> tuple[V, V] | None:
+    """(client_id, secret) of a ``Basic base64(id:secret)`` value, when built in code."""
+    if not isinstance(v, Text) or not v.parts:
+        return None
+    first = v.parts[0]
+    if not (isinstance(first, str) and first.strip().lower().startswith("basic")):
+        return None
+    rest = [p for p in v.parts[1:] if not (isinstance(p, str) and not p.strip())]
+    if len(rest) == 1 and isinstance(rest[0], B64):
+        inner = rest[0].inner
+        if isinstance(inner, Text):
+            return _split_colon(inner)
+        return (Unknown("basic credentials"), Unknown("basic credentials"))
+    return None
+
+
+def _split_colon(t: Text) -> tuple[V, V]:
+    left: list[str | V] = []
+    right: list[str | V] = []
+    seen = False
+    for p in t.parts:
+        if seen:
+            right.append(p)
+        elif isinstance(p, str) and ":" in p:
+            a, _, b = p.partition(":")
+            left.append(a)
+            right.append(b)
+            seen = True
+        else:
+            left.append(p)
+    if not seen:
+        return (Unknown("basic credentials"), Unknown("basic credentials"))
+
+    def mk(parts: list[str | V]) -> V:
+        parts = [p for p in parts if p != ""]
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return parts[0]
+        return Text(tuple(parts) or ("",), t.nodes)
+
+    return mk(left), mk(right)
