@@ -9,6 +9,7 @@ follow becomes ``Unknown``: a detector must never guess.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -242,10 +243,8 @@ class Evaluator:
         finally:
             self._active.discard(key)
         if v.node is None and not isinstance(v, (Text, FuncRef, ClassRef, B64)):
-            try:
+            with contextlib.suppress(AttributeError):
                 v.node = expr
-            except AttributeError:
-                pass
         if not env:
             self._memo[key] = v
         return v
@@ -745,9 +744,13 @@ class Evaluator:
             if kname in base.items:
                 return base.items[kname]
             return Unknown(f"key {kname!r} not in dict", e)
-        if isinstance(base, SeqV) and isinstance(key, Const) and isinstance(key.value, int):
-            if -len(base.items) <= key.value < len(base.items):
-                return base.items[key.value]
+        if (
+            isinstance(base, SeqV)
+            and isinstance(key, Const)
+            and isinstance(key.value, int)
+            and -len(base.items) <= key.value < len(base.items)
+        ):
+            return base.items[key.value]
         if isinstance(base, Config):
             return Config(f"{base.detail}[{kname!r}]" if kname else base.detail, e)
         if isinstance(base, CallV) and base.qualname in CONFIG_LOADERS:

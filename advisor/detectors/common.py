@@ -53,7 +53,7 @@ def flow_for_grant(grant: str | None) -> str:
 def bind(v: CallV, params: list[str]) -> dict[str, V]:
     """Map a call's positional and keyword arguments to parameter names."""
     out: dict[str, V] = {}
-    for name, val in zip(params, v.pos):
+    for name, val in zip(params, v.pos, strict=False):
         out[name] = val
     for k, val in v.kw.items():
         if not k.startswith("@"):

@@ -24,13 +24,12 @@ def detect(ctx: ModuleContext) -> None:
     for scope in ctx.index.scopes.values():
         for muts in scope.mutations.values():
             for m in muts:
-                if m.root != "os" or m.path != ("environ",):
-                    if not (
-                        m.root == "environ"
-                        and ctx.imports.names.get("environ") == "os.environ"
-                        and m.path == ()
-                    ):
-                        continue
+                if (m.root != "os" or m.path != ("environ",)) and not (
+                    m.root == "environ"
+                    and ctx.imports.names.get("environ") == "os.environ"
+                    and m.path == ()
+                ):
+                    continue
                 if m.kind == "setitem":
                     name = known_str(ctx.value(m.key))
                     if name in OVERRIDES and not _is_empty(ctx, m.value):
@@ -45,11 +44,10 @@ def detect(ctx: ModuleContext) -> None:
             q in ("os.putenv",)
             or (q and q.endswith("monkeypatch.setenv"))
             or (isinstance(call.func, cst.Attribute) and call.func.attr.value == "setenv")
-        ):
-            if call.args:
-                name = known_str(ctx.value(call.args[0].value))
-                if name in OVERRIDES:
-                    _fact(ctx, call, name)
+        ) and call.args:
+            name = known_str(ctx.value(call.args[0].value))
+            if name in OVERRIDES:
+                _fact(ctx, call, name)
 
 
 def _names_override(node: cst.CSTNode) -> bool:
