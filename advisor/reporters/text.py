@@ -88,7 +88,9 @@ def _summary_lines(result: ScanResult, style: Callable[..., str]) -> list[str]:
         lines.append(style("All checks passed!", fg="green", bold=True) + f" {scanned}{tail}.")
     else:
         counts = [
-            _plural(sum(1 for f in result.findings if f.severity == s), s)
+            _plural(
+                sum(1 for f in result.findings if f.severity == s), s, s if s == "info" else None
+            )
             for s in SEVERITIES
             if any(f.severity == s for f in result.findings)
         ]
