@@ -33,14 +33,19 @@ CACHE_FORMAT = 1
 STALE_SECONDS = 14 * 24 * 3600
 
 
-def cache_key(policy_digest: str, config_digest: str) -> str:
-    raw = f"{CACHE_FORMAT}|{__version__}|{policy_digest}|{config_digest}"
+def cache_key(*parts: str) -> str:
+    """Key of a cache generation: tool version and format plus the given digests."""
+    raw = "|".join([str(CACHE_FORMAT), __version__, *parts])
     return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
 
 
+def default_cache_dir(root: Path) -> Path:
+    return root / CACHE_DIR_NAME
+
+
 class FactsCache:
-    def __init__(self, root: Path, key: str) -> None:
-        self.base = root / CACHE_DIR_NAME
+    def __init__(self, base: Path, key: str) -> None:
+        self.base = base
         self.dir = self.base / key
         self._ready = False
 

@@ -1,13 +1,31 @@
-"""Command-line interface (click)."""
+"""Command-line interface (click).
+
+Exit codes of ``check``: 0 nothing at or above ``--fail-on``, 1 findings at or above it, 2 a usage
+or configuration error (bad flag, config key, policy file or baseline). Error messages are one
+line on stderr, so that CI logs show the cause instead of an empty report.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import click
 
 from advisor import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+# Kept in sync with advisor.reporters.FORMATS; listed here so that --help needs no imports.
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+SEVERITIES = ("info", "warning", "error")
+CONFIDENCES = ("low", "medium", "high")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,21 +34,359 @@ def main() -> None:
     """OAuth flow advisor and compliance linter for Treddy integrations."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
-def check(paths: tuple[str, ...], fmt: str) -> None:
-    """Analyse PATHS and report OAuth usages and findings."""
-    from advisor.engine import analyze_paths
+class UserError(click.ClickException):
+    """A configuration or input problem: one line on stderr, exit code 2."""
 
-    result = analyze_paths(paths or (".",))
-    doc = {
-        "schema_version": 1,
-        "tool": {"name": "treddy-advisor", "version": __version__},
-        "summary": {"files": result.files_scanned, "usages": len(result.usages)},
-        "usages": [u.to_json() for u in result.usages],
-        "findings": [f.to_json() for f in result.findings],
-        "errors": [e.to_json() for e in result.errors],
-    }
-    json.dump(doc, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"treddy-advisor: error: {self.format_message()}", err=True)
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated and repeated rule selectors, validated like the config keys."""
+    from advisor.config import ConfigError, check_selector
+
+    if not value:
+        return None
+    out = []
+    for item in value:
+        for part in item.split(","):
+            if part.strip():
+                try:
+                    out.append(check_selector(f"--{param.name.replace('_', '-')}", part))
+                except ConfigError as exc:
+                    raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return out
+
+
+def _patterns(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    return [p.strip() for item in value for p in item.split(",") if p.strip()]
+
+
+@dataclass
+class Extra:
+    """A further report written in the same run: ``--report FORMAT:FILE``."""
+
+    fmt: str
+    path: Path
+
+
+def _extra_reports(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> list[Extra]:
+    out = []
+    for item in value:
+        fmt, sep, path = item.partition(":")
+        if not sep or fmt not in FORMATS or not path:
+            raise click.BadParameter(
+                f"{item!r}: expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}",
+                ctx=ctx,
+                param=param,
+            )
+        out.append(Extra(fmt, Path(path)))
+    return out
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--report",
+    "extra_reports",
+    multiple=True,
+    callback=_extra_reports,
+    metavar="FORMAT:FILE",
+    help="Also write a report in another format (repeatable), e.g. sarif:out.sarif.",
+)
+@click.option("--show-source", is_flag=True, help="Show the code of each finding (secrets masked).")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour text output (auto: only on a terminal).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Rules to enable (codes or prefixes, comma-separated); replaces the config.",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Rules to enable in addition to the selected ones.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Rules to disable, in addition to the config's ignore list.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    callback=_patterns,
+    metavar="PATTERNS",
+    help="gitignore-style patterns to skip; replaces the config's exclude.",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    callback=_patterns,
+    metavar="PATTERNS",
+    help="Patterns to skip in addition to the configured ones.",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy TOML file (default: the policy in the config, else Treddy's).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: nearest pyproject.toml with [tool.treddy-advisor]).",
+)
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default: error).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--min-confidence",
+    type=click.Choice(CONFIDENCES),
+    default=None,
+    help="Report only findings of at least this confidence (default: low).",
+)
+@click.option(
+    "--all-providers/--treddy-only",
+    "all_providers",
+    default=None,
+    help="Check usages of other OAuth providers against the policy too.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes for large scans (0: one per CPU; 1: no workers).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache directory (default: .treddy_advisor_cache/ at the project root).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings that are not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current findings in this baseline file and exit 0.",
+)
+@click.option(
+    "--report-unused-suppressions",
+    "--show-unused-noqa",
+    "report_unused",
+    is_flag=True,
+    help="Report suppression comments that suppress nothing (TRD001).",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print findings only: no summary when clean, no progress or notices.",
+)
+# Autofix options (--fix, --diff, --unsafe-fixes) are added here by advisor.fix.
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], **opts: Any) -> None:
+    """Check PATHS (files or directories; default: .) against the OAuth policy."""
+    ctx.exit(run(list(paths) or ["."], opts))
+
+
+def run(paths: list[str], opts: dict[str, Any]) -> int:
+    from advisor.baseline import BaselineError
+    from advisor.config import ConfigError
+    from advisor.policy import PolicyError
+
+    try:
+        return _run(paths, opts)
+    except (ConfigError, BaselineError, PolicyError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def build_config(paths: list[str], opts: dict[str, Any]) -> Any:
+    """The config file's settings with the command-line flags layered on top."""
+    from advisor.config import Config, find_config, load_config
+
+    if opts.get("isolated"):
+        config = Config()
+    else:
+        path = opts.get("config_file") or find_config(paths)
+        config = load_config(path)
+    if opts.get("select") is not None:
+        config.select = opts["select"]
+        config.extend_select = []
+    if opts.get("extend_select"):
+        config.extend_select = [*config.extend_select, *opts["extend_select"]]
+    if opts.get("ignore"):
+        config.ignore = [*config.ignore, *opts["ignore"]]
+    if opts.get("exclude"):
+        config.exclude = opts["exclude"]
+    if opts.get("extend_exclude"):
+        config.extend_exclude = [*config.extend_exclude, *opts["extend_exclude"]]
+    if opts.get("policy_file"):
+        config.policy = opts["policy_file"]
+    for key in ("fail_on", "min_confidence", "all_providers", "jobs"):
+        if opts.get(key) is not None:
+            setattr(config, key, opts[key])
+    if opts.get("no_cache"):
+        config.cache = False
+    return config
+
+
+def check_selectors(config: Any, known: set[str]) -> None:
+    """Every configured selector must name at least one rule: a typo is an error, not a no-op."""
+    from advisor.config import ConfigError
+
+    groups = [
+        ("select", config.select),
+        ("extend-select", config.extend_select),
+        ("ignore", config.ignore),
+    ]
+    groups += [(f"per-file-ignores.{pat}", codes) for pat, codes in config.per_file_ignores.items()]
+    for key, selectors in groups:
+        for sel in selectors:
+            if sel != "ALL" and not any(code.startswith(sel) for code in known):
+                raise ConfigError(
+                    f"'{key}': {sel} matches no rule; known rules: {', '.join(sorted(known))}"
+                )
+
+
+def _run(paths: list[str], opts: dict[str, Any]) -> int:
+    from advisor.engine import CheckRequest, run_check
+    from advisor.policy import load_catalogue, load_policy
+    from advisor.suppressions import UNUSED_RULE_DOC
+
+    config = build_config(paths, opts)
+    if opts.get("baseline_file") and opts.get("write_baseline_file"):
+        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    rules = [*load_catalogue(), UNUSED_RULE_DOC]
+    check_selectors(config, {r.code for r in rules})
+    policy = load_policy(config.policy)
+    quiet = bool(opts.get("quiet"))
+    request = CheckRequest(
+        paths=paths,
+        config=config,
+        policy=policy,
+        rules=rules,
+        use_cache=config.cache,
+        cache_dir=opts.get("cache_dir"),
+        jobs=config.jobs,
+        baseline=opts.get("baseline_file"),
+        report_unused_suppressions=bool(opts.get("report_unused")),
+        progress=not quiet,
+    )
+    result = run_check(request)
+
+    if opts.get("write_baseline_file"):
+        from advisor import baseline
+
+        target = opts["write_baseline_file"]
+        n = baseline.write(target, result.findings)
+        if not quiet:
+            click.echo(
+                f"Recorded {n} finding{'s' if n != 1 else ''} in baseline {target}.", err=True
+            )
+        return EXIT_CLEAN
+
+    output_file = opts.get("output_file")
+    fmt = opts["fmt"]
+    if opts.get("statistics"):
+        text = statistics(result.findings)
+    else:
+        color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
+        text = _render(result, fmt, rules, opts, color)
+        if quiet and fmt == "text" and not result.findings and not result.errors:
+            text = ""
+    _emit(text, output_file)
+    for extra in opts.get("extra_reports") or []:
+        _emit(_render(result, extra.fmt, rules, opts, False), extra.path)
+    return exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
+
+
+def _render(result: Any, fmt: str, rules: list[Any], opts: dict[str, Any], color: bool) -> str:
+    from advisor.reporters import render
+
+    return render(result, fmt, rules=rules, show_source=bool(opts.get("show_source")), color=color)
+
+
+def _emit(text: str, path: Path | None) -> None:
+    if path is None:
+        if text:
+            click.echo(text, nl=False)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _use_color(mode: str, to_file: bool) -> bool:
+    if mode == "always":
+        return True
+    if mode == "never" or to_file or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def exit_code(findings: list[Any], fail_on: str, exit_zero: bool) -> int:
+    if exit_zero:
+        return EXIT_CLEAN
+    floor = SEVERITIES.index(fail_on)
+    failing = any(
+        SEVERITIES.index(f.severity) >= floor for f in findings if f.severity in SEVERITIES
+    )
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def statistics(findings: list[Any]) -> str:
+    counts = Counter((f.rule, f.name) for f in findings)
+    if not counts:
+        return ""
+    width = max(len(str(n)) for n in counts.values())
+    lines = [
+        f"{n:>{width}}  {rule}  {name}"
+        for (rule, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,45 +1,139 @@
-"""The pipeline: discover files, analyse each, apply the policy, suppressions and baseline."""
+"""The pipeline: discover files, analyse each, apply the policy, suppressions and baseline.
+
+``analyze_paths`` produces facts (the inventory); ``run_check`` adds everything a lint run needs
+on top: the policy's findings, rule selection, confidence threshold, inline suppressions and the
+baseline. The analyzer (and so libcst) is imported only when some file is not in the cache, which
+keeps a warm pre-commit run on a handful of files fast.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from advisor.model import FileError, FileFacts, ScanResult
+from advisor.cache import FactsCache
+from advisor.config import CONFIDENCES, Config, RuleFilter, relative_to_root
+from advisor.model import FileError, FileFacts, Finding, RuleDoc, ScanResult
+from advisor.suppressions import FileSuppressions, Suppression
+
+# Below these, starting worker processes (each importing libcst) costs more than it saves.
+PARALLEL_MIN_FILES = 32
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+# Show a progress bar (on a terminal) from this many files on.
+PROGRESS_MIN_FILES = 200
 
 
 @dataclass
 class ScanOptions:
     excludes: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
-    jobs: int | None = None
+    jobs: int | None = None  # None or 0: CPU count; 1: in this process
     use_cache: bool = True
+    # Where ``excludes`` are anchored and the cache lives (the config file's directory).
+    root: Path | None = None
+    cache_dir: Path | None = None
+    # The part of the cache key that is not the tool version (policy and config digests).
+    cache_key: str | None = None
+    progress: bool = False
+
+
+@dataclass
+class Scan:
+    """Facts of a scan plus the per-file suppression comments found on the way."""
+
+    result: ScanResult
+    suppressions: dict[str, list[Suppression]]
 
 
 def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = None) -> ScanResult:
     """Discover and analyse files; returns facts only (no findings yet)."""
-    from advisor.analyzer import Project, analyze_file
+    return scan(paths, options).result
+
+
+def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Path]:
+    """Files to analyse: discovery, then the excludes again for files named explicitly.
+
+    pre-commit passes file names, and a user's ``exclude`` must hold for them too (Bandit's most
+    reported pre-commit bug), so the patterns are checked here whatever discovery did.
+    """
     from advisor.discovery import discover
+
+    files = list(
+        discover(paths, excludes=options.excludes, respect_gitignore=options.respect_gitignore)
+    )
+    if not options.excludes:
+        return files
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(options.excludes)
+    root = options.root or Path.cwd()
+    kept = []
+    for f in files:
+        rel = relative_to_root(f, root)
+        if rel is not None and spec.match_file(rel):
+            continue
+        kept.append(f)
+    return kept
+
+
+def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Scan:
+    options = options or ScanOptions()
+    files = discover_files(list(paths), options)
+    result = ScanResult(files_scanned=len(files))
+    sups: dict[str, list[Suppression]] = {}
+    cache = _cache_for(options)
+
     from advisor.source import read_source
 
-    options = options or ScanOptions()
-    result = ScanResult()
-    files = list(discover(paths, excludes=options.excludes,
-                          respect_gitignore=options.respect_gitignore))
-    project = Project.from_files(files)
-    for path in files:
-        result.files_scanned += 1
-        src = read_source(path)
-        if isinstance(src, FileError):
-            result.errors.append(src)
-            continue
-        facts = analyze_file(src, project)
-        if isinstance(facts, FileError):
-            result.errors.append(facts)
-            continue
-        merge(result, facts)
-    return result
+    misses: list[Path] = []
+    miss_bytes = 0
+    with _progress(options, len(files)) as advance:
+        for path in files:
+            src = read_source(path)
+            if isinstance(src, FileError):
+                result.errors.append(src)
+                advance(1)
+                continue
+            hit = cache.get(src.display_path, src.digest) if cache else None
+            if hit is not None:
+                _merge(result, sups, hit[0], hit[1])
+                advance(1)
+            else:
+                misses.append(path)
+                miss_bytes += len(src.text)
+            del src  # keep memory flat: misses are read again by whoever analyses them
+        for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache):
+            if isinstance(outcome, FileError):
+                result.errors.append(outcome)
+            else:
+                _merge(result, sups, outcome, file_sups)
+            advance(1)
+    return Scan(result, sups)
+
+
+def _cache_for(options: ScanOptions) -> FactsCache | None:
+    if not options.use_cache:
+        return None
+    from advisor.cache import cache_key, default_cache_dir
+
+    base = options.cache_dir or default_cache_dir(options.root or Path.cwd())
+    return FactsCache(base, cache_key(options.cache_key or ""))
+
+
+def _merge(
+    result: ScanResult,
+    sups: dict[str, list[Suppression]],
+    facts: FileFacts,
+    file_sups: list[Suppression],
+) -> None:
+    merge(result, facts)
+    if file_sups:
+        sups[facts.path] = file_sups
 
 
 def merge(result: ScanResult, facts: FileFacts) -> None:
@@ -49,3 +143,190 @@ def merge(result: ScanResult, facts: FileFacts) -> None:
     result.secrets.extend(facts.secrets)
     result.transport.extend(facts.transport)
     result.app_evidence.extend(facts.app_evidence)
+
+
+# --- analysis of the files the cache could not answer ---------------------------------------
+
+Outcome = tuple["FileFacts | FileError", list[Suppression]]
+
+_worker_project: Any = None
+_worker_cache: FactsCache | None = None
+
+
+def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
+    global _worker_project, _worker_cache
+    from advisor.analyzer import Project
+
+    _worker_project = Project.from_files(files)
+    _worker_cache = cache
+
+
+def _analyse_one(path: Path) -> Outcome:
+    from advisor.analyzer import analyze_file
+    from advisor.source import read_source
+    from advisor.suppressions import as_line_map
+    from advisor.suppressions import scan as scan_suppressions
+
+    src = read_source(path)
+    if isinstance(src, FileError):
+        return src, []
+    facts = analyze_file(src, _worker_project)
+    if isinstance(facts, FileError):
+        return facts, []
+    file_sups = scan_suppressions(src.text)
+    if file_sups and not facts.suppressions:
+        facts.suppressions = as_line_map(file_sups)
+    if _worker_cache is not None:
+        _worker_cache.put(src.display_path, src.digest, facts, file_sups)
+    return facts, file_sups
+
+
+def _job_count(options: ScanOptions) -> int:
+    if options.jobs:
+        return max(1, options.jobs)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _analyse(
+    files: list[Path],
+    misses: list[Path],
+    miss_bytes: int,
+    options: ScanOptions,
+    cache: FactsCache | None,
+) -> Iterator[Outcome]:
+    if not misses:
+        return
+    jobs = min(_job_count(options), len(misses))
+    parallel = jobs > 1 and (len(misses) >= PARALLEL_MIN_FILES or miss_bytes >= PARALLEL_MIN_BYTES)
+    if not parallel:
+        _init_worker(files, cache)
+        for path in misses:
+            yield _analyse_one(path)
+        return
+    # Imported before the pool forks so that workers inherit libcst instead of importing it.
+    import advisor.analyzer  # noqa: F401
+
+    chunk = max(1, min(16, len(misses) // (jobs * 4)))
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(files, cache)
+    ) as pool:
+        # map() streams results in order; each worker keeps its own parse trees to itself.
+        yield from pool.map(_analyse_one, misses, chunksize=chunk)
+
+
+class _NoProgress:
+    def __enter__(self) -> Callable[[int], None]:
+        return lambda n: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Progress:
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __enter__(self) -> Callable[[int], None]:
+        import click
+
+        self._bar = click.progressbar(length=self.total, label="Analysing", file=sys.stderr)
+        bar = self._bar.__enter__()
+        return bar.update
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+
+def _progress(options: ScanOptions, total: int) -> _NoProgress | _Progress:
+    if options.progress and total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
+        return _Progress(total)
+    return _NoProgress()
+
+
+# --- from facts to the findings a lint run reports -----------------------------------------
+
+
+@dataclass
+class CheckRequest:
+    paths: list[str]
+    config: Config
+    policy: Any = None  # advisor.policy.Policy; None: the shipped Treddy policy
+    rules: list[RuleDoc] = field(default_factory=list)
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    jobs: int | None = None
+    baseline: Path | None = None
+    report_unused_suppressions: bool = False
+    progress: bool = False
+
+
+def scan_options(request: CheckRequest) -> ScanOptions:
+    config = request.config
+    policy_digest = str(getattr(request.policy, "digest", ""))
+    return ScanOptions(
+        excludes=config.excludes,
+        respect_gitignore=config.respect_gitignore,
+        jobs=request.jobs if request.jobs is not None else config.jobs,
+        use_cache=request.use_cache and config.cache,
+        root=config.root,
+        cache_dir=request.cache_dir,
+        cache_key=f"{policy_digest}|{config.analysis_digest()}",
+        progress=request.progress,
+    )
+
+
+def run_check(request: CheckRequest) -> ScanResult:
+    """The full lint pipeline; ``result.findings`` holds what should be reported.
+
+    Raises ``advisor.policy.PolicyError`` or ``advisor.baseline.BaselineError`` for unusable
+    inputs (the CLI turns them into exit code 2).
+    """
+    from advisor.baseline import Baseline
+
+    baseline = Baseline.load(request.baseline) if request.baseline else None
+    scanned = scan(request.paths, scan_options(request))
+    result = scanned.result
+    findings = evaluate(result, request)
+    findings = select(findings, request.config)
+    per_file = {path: FileSuppressions(s) for path, s in scanned.suppressions.items()}
+    from advisor import suppressions
+
+    findings, result.suppressed = suppressions.apply(findings, per_file)
+    if request.report_unused_suppressions:
+        rule_filter = RuleFilter(request.config)
+        known = {r.code for r in request.rules}
+        findings.extend(suppressions.unused_findings(per_file, known, rule_filter.enabled))
+    if baseline is not None:
+        findings, result.baselined = baseline.filter(findings)
+    result.findings = sorted(findings, key=_order)
+    return result
+
+
+def evaluate(result: ScanResult, request: CheckRequest) -> list[Finding]:
+    from advisor.policy import evaluate as policy_evaluate
+    from advisor.policy import load_policy
+
+    policy = request.policy if request.policy is not None else load_policy(None)
+    return list(policy_evaluate(result, policy, all_providers=request.config.all_providers))
+
+
+def select(findings: list[Finding], config: Config) -> list[Finding]:
+    """Rule selection, per-file ignores and the confidence threshold."""
+    rule_filter = RuleFilter(config)
+    floor = CONFIDENCES.index(config.min_confidence)
+    kept = []
+    for f in findings:
+        if not rule_filter.allows(f.rule, f.path):
+            continue
+        rank = CONFIDENCES.index(f.confidence) if f.confidence in CONFIDENCES else len(CONFIDENCES)
+        if rank < floor:
+            continue
+        kept.append(f)
+    return kept
+
+
+def _order(f: Finding) -> tuple[Any, ...]:
+    return (f.path, f.span.line, f.span.column, f.rule)

@@ -34,6 +34,8 @@ class Suppression:
     own_line: bool  # the comment is alone on its line (so it may cover the next construct)
     reason: str = ""
     kind: str = "treddy"  # "noqa" comments are shared with other linters
+    # For an own-line comment: the first line of code after it (and after any comment block).
+    target: int | None = None
     used: set[str] = field(default_factory=set)
 
     def covers(self, rule: str) -> bool:
@@ -56,6 +58,7 @@ class Suppression:
             bool(data["own_line"]),
             str(data.get("reason", "")),
             str(data.get("kind", "treddy")),
+            int(data["target"]) if data.get("target") is not None else None,  # type: ignore[arg-type]
         )
 
 
@@ -85,6 +88,7 @@ def scan(text: str) -> list[Suppression]:
     if not might_have_suppressions(text):
         return []
     found: list[Suppression] = []
+    pending: list[Suppression] = []  # own-line comments waiting for the code they precede
     last_code_line = 0
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -93,7 +97,10 @@ def scan(text: str) -> list[Suppression]:
                 if parsed is not None:
                     codes, reason, kind = parsed
                     own_line = last_code_line != tok.start[0]
-                    found.append(Suppression(tok.start[0], codes, own_line, reason, kind))
+                    sup = Suppression(tok.start[0], codes, own_line, reason, kind)
+                    found.append(sup)
+                    if own_line:
+                        pending.append(sup)
             elif tok.type not in (
                 tokenize.NL,
                 tokenize.NEWLINE,
@@ -102,6 +109,9 @@ def scan(text: str) -> list[Suppression]:
                 tokenize.ENDMARKER,
             ):
                 last_code_line = tok.end[0]
+                for sup in pending:
+                    sup.target = tok.start[0]
+                pending.clear()
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # A file that does not tokenize to the end keeps the comments seen so far.
         pass
@@ -122,15 +132,10 @@ class FileSuppressions:
         for s in suppressions:
             self._by_line.setdefault(s.line, []).append(s)
 
-    def _above(self, line: int) -> Iterable[Suppression]:
-        """Own-line suppressions in the comment block that ends right above ``line``."""
-        current = line - 1
-        while current >= 1:
-            block = [s for s in self._by_line.get(current, []) if s.own_line]
-            if not block:
-                return
-            yield from block
-            current -= 1
+        self._by_target: dict[int, list[Suppression]] = {}
+        for s in suppressions:
+            if s.own_line and s.target is not None:
+                self._by_target.setdefault(s.target, []).append(s)
 
     def match(self, rule: str, spans: Iterable[Span]) -> Suppression | None:
         for span in spans:
@@ -138,7 +143,7 @@ class FileSuppressions:
                 for s in self._by_line.get(line, ()):
                     if s.covers(rule):
                         return s
-            for s in self._above(span.line):
+            for s in self._by_target.get(span.line, ()):
                 if s.covers(rule):
                     return s
         return None
