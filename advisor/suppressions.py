@@ -48,6 +48,7 @@ class Suppression:
             "own_line": self.own_line,
             "reason": self.reason,
             "kind": self.kind,
+            "target": self.target,
         }
 
     @classmethod
@@ -58,8 +59,12 @@ class Suppression:
             bool(data["own_line"]),
             str(data.get("reason", "")),
             str(data.get("kind", "treddy")),
-            int(data["target"]) if data.get("target") is not None else None,  # type: ignore[arg-type]
+            _optional_int(data.get("target")),
         )
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def might_have_suppressions(text: str) -> bool:
