@@ -43,6 +43,8 @@ def _plain(markdown: str) -> str:
     """A readable plain-text version of the rule docs' Markdown (code fences dropped)."""
     text = re.sub(r"^```\w*\s*$", "", markdown, flags=re.MULTILINE)
     text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
