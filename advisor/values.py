@@ -660,6 +660,12 @@ class Evaluator:
             if isinstance(base_val, (Ref, Unknown, Param, Config, CallV)):
                 return Config(f"{base_expr.value}.{attr}", e)
         base = self.eval(base_expr, env, depth + 1)
+        if (
+            isinstance(base, Ref)
+            and attr in ("config", "settings")
+            and not base.qualname.startswith("builtins.")
+        ):
+            return Config(f"{base.qualname.rsplit('.', 1)[-1]}.{attr}", e)
         if isinstance(base, Ref):
             qual = f"{base.qualname}.{attr}"
             if qual in ("django.conf.settings",) or base.qualname == "django.conf.settings":

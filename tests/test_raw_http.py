@@ -1,0 +1,298 @@
+"""Raw token requests and authorization URLs built by hand (reference section 7)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from advisor.analyzer import analyze_text
+
+HEADER = """
+import base64, json, os
+import requests
+import httpx
+import aiohttp
+import urllib.request
+import urllib.parse
+from requests.auth import HTTPBasicAuth
+
+TOKEN_URL = "https://auth.treddy.com/oauth/token"
+CID = os.environ["TREDDY_CLIENT_ID"]
+SECRET = os.environ["TREDDY_CLIENT_SECRET"]
+"""
+
+
+def analyse(body: str, path: str = "integration.py"):
+    facts = analyze_text(HEADER + textwrap.dedent(body), path)
+    assert not isinstance(facts, Exception) and hasattr(facts, "usages"), facts
+    return facts
+
+
+def only_usage(body: str):
+    facts = analyse(body)
+    assert len(facts.usages) == 1, [u.to_json() for u in facts.usages]
+    return facts.usages[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "library", "auth"),
+    [
+        # H1: auth tuple
+        (
+            'requests.post(TOKEN_URL, data={"grant_type": "client_credentials", "scope": "deals:read"},'
+            " auth=(CID, SECRET))",
+            "requests",
+            "basic",
+        ),
+        # H2: second positional of requests.post is the form body
+        (
+            'requests.post(TOKEN_URL, {"grant_type": "client_credentials", "client_id": CID,'
+            ' "client_secret": SECRET})',
+            "requests",
+            "body",
+        ),
+        # H3: params= puts the secret in the URL
+        (
+            'requests.post(TOKEN_URL, params={"grant_type": "client_credentials", "client_id": CID,'
+            ' "client_secret": SECRET})',
+            "requests",
+            "query",
+        ),
+        # H6: JSON body
+        (
+            'httpx.post(TOKEN_URL, json={"grant_type": "client_credentials", "client_id": CID,'
+            ' "client_secret": SECRET})',
+            "httpx",
+            "body",
+        ),
+        # HTTPBasicAuth object
+        (
+            'requests.post(TOKEN_URL, data={"grant_type": "client_credentials"},'
+            " auth=HTTPBasicAuth(CID, SECRET))",
+            "requests",
+            "basic",
+        ),
+        # only client_id: no client authentication
+        (
+            'requests.post(TOKEN_URL, data={"grant_type": "client_credentials", "client_id": CID})',
+            "requests",
+            "none",
+        ),
+        # an auth object the analysis cannot see into
+        (
+            'requests.post(TOKEN_URL, data={"grant_type": "client_credentials"}, auth=make_auth())',
+            "requests",
+            "unknown",
+        ),
+    ],
+)
+def test_client_auth_per_channel(body, library, auth):
+    u = only_usage(body)
+    assert u.library == library
+    assert u.operation == "token_request"
+    assert u.flow == "client_credentials"
+    assert u.grant_type == "client_credentials"
+    assert u.client_auth == auth
+    assert u.token_url == "https://auth.treddy.com/oauth/token"
+
+
+def test_manual_basic_header_built_with_base64():
+    u = only_usage(
+        """
+        def token():
+            basic = base64.b64encode(f"{CID}:{SECRET}".encode()).decode()
+            return requests.post(TOKEN_URL, data="grant_type=client_credentials",
+                                 headers={"Authorization": f"Basic {basic}"})
+        """
+    )
+    assert u.client_auth == "basic"
+    assert u.secret_source == "env"
+    assert u.scopes == []
+
+
+def test_helper_builds_basic_header_one_call_deep():
+    u = only_usage(
+        """
+        def _make_auth_headers(client_id, secret):
+            raw = "%s:%s" % (client_id, secret)
+            return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+
+        def token():
+            return requests.post(TOKEN_URL, data={"grant_type": "client_credentials"},
+                                 headers=_make_auth_headers(CID, SECRET))
+        """
+    )
+    assert u.client_auth == "basic"
+    assert u.secret_source == "env"
+
+
+def test_basic_header_and_secret_in_body_counts_as_body():
+    u = only_usage(
+        """
+        def token():
+            data = {"grant_type": "client_credentials"}
+            data["client_secret"] = SECRET
+            return requests.post(TOKEN_URL, data=data, auth=(CID, SECRET))
+        """
+    )
+    assert u.client_auth == "body"
+
+
+def test_httpx_client_level_auth_and_async_aiohttp():
+    facts = analyse(
+        """
+        def sync():
+            with httpx.Client(auth=httpx.BasicAuth(CID, SECRET)) as c:
+                return c.post(TOKEN_URL, data={"grant_type": "client_credentials"})
+
+        async def get_token():
+            async with aiohttp.ClientSession() as s:
+                async with s.post(TOKEN_URL, data={"grant_type": "client_credentials"},
+                                  auth=aiohttp.BasicAuth(CID, SECRET)) as resp:
+                    return await resp.json()
+        """
+    )
+    assert [(u.library, u.client_auth) for u in facts.usages] == [
+        ("httpx", "basic"),
+        ("aiohttp", "basic"),
+    ]
+
+
+def test_requests_session_auth_attribute():
+    u = only_usage(
+        """
+        def token():
+            s = requests.Session()
+            s.auth = (CID, SECRET)
+            return s.post(TOKEN_URL, data={"grant_type": "client_credentials"})
+        """
+    )
+    assert u.client_auth == "basic"
+
+
+def test_urllib_request_is_reported_once():
+    facts = analyse(
+        """
+        def token(basic):
+            body = urllib.parse.urlencode({"grant_type": "client_credentials"}).encode()
+            req = urllib.request.Request(TOKEN_URL, data=body,
+                                         headers={"Authorization": "Basic " + basic})
+            return json.load(urllib.request.urlopen(req))
+        """
+    )
+    assert len(facts.usages) == 1
+    u = facts.usages[0]
+    assert (u.library, u.flow, u.client_auth) == ("urllib", "client_credentials", "basic")
+
+
+@pytest.mark.parametrize(
+    ("grant", "flow", "operation"),
+    [
+        ("refresh_token", "refresh_token", "refresh"),
+        ("authorization_code", "authorization_code", "token_request"),
+        ("password", "password", "token_request"),
+        ("urn:ietf:params:oauth:grant-type:device_code", "device_code", "token_request"),
+        ("urn:ietf:params:oauth:grant-type:jwt-bearer", "jwt_bearer", "token_request"),
+    ],
+)
+def test_grant_types(grant, flow, operation):
+    u = only_usage(
+        f'requests.post(TOKEN_URL, data={{"grant_type": "{grant}"}}, auth=(CID, SECRET))'
+    )
+    assert (u.flow, u.operation, u.grant_type) == (flow, operation, grant)
+
+
+def test_pkce_code_exchange():
+    u = only_usage(
+        """
+        def exchange(code, verifier):
+            return httpx.post(TOKEN_URL, data={"grant_type": "authorization_code", "code": code,
+                              "code_verifier": verifier, "client_id": CID})
+        """
+    )
+    assert u.flow == "authorization_code_pkce"
+    assert u.client_auth == "none"
+
+
+def test_hand_built_authorization_urls():
+    facts = analyse(
+        """
+        def login():
+            return f"https://auth.treddy.com/authorize?response_type=token&client_id={CID}"
+
+        def login2(state):
+            q = urllib.parse.urlencode({"response_type": "code", "client_id": CID, "state": state})
+            return "https://auth.treddy.com/authorize?" + q
+        """
+    )
+    flows = sorted((u.operation, u.flow) for u in facts.usages)
+    assert flows == [("authorization_url", "authorization_code"), ("authorization_url", "implicit")]
+
+
+def test_literal_secret_is_recorded_redacted_at_its_definition():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            import requests
+            SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+            def token():
+                return requests.post("https://auth.treddy.com/oauth/token",
+                                     data={"grant_type": "client_credentials",
+                                           "client_id": "cid", "client_secret": SECRET})
+            """
+        ),
+        "x.py",
+    )
+    assert len(facts.secrets) == 1
+    s = facts.secrets[0]
+    assert s.role == "client_secret"
+    assert s.span.line == 3
+    assert "9f8e7d6c" not in (s.credential.redacted or "")
+    u = facts.usages[0]
+    assert u.secret.source == "literal" and u.secret.literal_span.line == 3
+
+
+def test_verify_false_is_a_transport_fact():
+    facts = analyse(
+        'requests.post(TOKEN_URL, data={"grant_type": "client_credentials"}, auth=(CID, SECRET),'
+        " verify=False)"
+    )
+    assert facts.usages[0].verify_disabled
+    assert [t.kind for t in facts.transport] == ["verify_disabled"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # ordinary API calls are not OAuth token requests
+        'requests.get("https://api.treddy.com/v1/deals", headers={"Authorization": "Bearer " + tok})',
+        'requests.post("https://example.com/upload", data={"token": "abc", "name": "x"})',
+        # a TOKEN_URL constant alone is not a usage
+        "print(TOKEN_URL)",
+        # a dict that mentions grant_type but is never sent stays silent
+        'CONFIG = {"grant_type": "client_credentials"}',
+    ],
+)
+def test_silent_on_lookalikes(body):
+    facts = analyse(body)
+    assert facts.usages == []
+    assert facts.secrets == []
+
+
+def test_literal_bearer_token_in_api_call_is_a_secret():
+    facts = analyse(
+        'requests.get("https://api.treddy.com/v1/deals",'
+        ' headers={"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"})'
+    )
+    assert [s.role for s in facts.secrets] == ["access_token"]
+
+
+def test_insecure_transport_override():
+    facts = analyze_text('import os\nos.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"\n', "app.py")
+    assert [t.kind for t in facts.transport] == ["insecure_transport_override"]
+    facts = analyze_text(
+        'import os\nprint(os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"))\n', "a.py"
+    )
+    assert facts.transport == []

@@ -1,0 +1,218 @@
+"""Value resolution: what the analyzer follows, and where it must answer 'unknown'."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from advisor.context import classify, is_placeholder
+from advisor.index import build_index
+from advisor.values import (
+    B64,
+    CallV,
+    Config,
+    DictV,
+    Env,
+    Evaluator,
+    Param,
+    Text,
+    Unknown,
+    basic_parts,
+    form_fields,
+)
+
+
+def value_of(code: str, expr_marker: str = "RESULT"):
+    """Evaluate the right-hand side of the last ``RESULT = ...`` assignment in ``code``."""
+    module = cst.parse_module(textwrap.dedent(code))
+    idx = build_index(module)
+    ev = Evaluator(idx)
+    target = None
+    for scope in idx.scopes.values():
+        for b in scope.bindings.get(expr_marker, []):
+            target = b.value
+    assert target is not None, "no RESULT assignment"
+    return ev.eval(target)
+
+
+def test_module_constant_concatenation_and_fstring():
+    v = value_of(
+        """
+        BASE = "https://auth.treddy.com"
+        PATH = "/oauth/token"
+        RESULT = f"{BASE}{PATH}?x=" + "1"
+        """
+    )
+    assert isinstance(v, Text) and v.known == "https://auth.treddy.com/oauth/token?x=1"
+
+
+def test_percent_and_format():
+    v = value_of(
+        """
+        HOST = "auth.treddy.com"
+        A = "https://%s/oauth/%s" % (HOST, "token")
+        RESULT = "{}|{name}".format(A, name="n")
+        """
+    )
+    assert v.known == "https://auth.treddy.com/oauth/token|n"
+
+
+def test_env_sources():
+    v = value_of('import os\nRESULT = os.environ["TREDDY_CLIENT_SECRET"]')
+    assert isinstance(v, Env) and v.name == "TREDDY_CLIENT_SECRET"
+    v = value_of('from os import getenv\nRESULT = getenv("S", "")')
+    assert isinstance(v, Env) and v.name == "S"
+    v = value_of('import os\nRESULT = os.environ.get("S") or "fallback"')
+    assert isinstance(v, Env)
+    assert classify(v)[0] == "env"
+
+
+def test_config_sources():
+    v = value_of("from django.conf import settings\nRESULT = settings.TREDDY_SECRET")
+    assert isinstance(v, Config)
+    v = value_of('from flask import current_app\nRESULT = current_app.config["SECRET"]')
+    assert isinstance(v, Config)
+    v = value_of('import json\nRESULT = json.load(open("c.json"))["client_secret"]')
+    assert isinstance(v, Config)
+
+
+def test_parameter_source_in_function():
+    code = """
+    def get(secret):
+        RESULT = secret
+    """
+    v = value_of(code)
+    assert isinstance(v, Param) and v.name == "secret"
+    assert classify(v)[0] == "parameter"
+
+
+def test_dict_literal_update_and_setitem_in_order():
+    v = value_of(
+        """
+        def f(cid):
+            data = {"grant_type": "client_credentials"}
+            data["client_id"] = cid
+            data.update(scope="deals:read")
+            data.update({"audience": "x"})
+            RESULT = data
+            data["late"] = "after use"
+        """
+    )
+    assert isinstance(v, DictV)
+    assert set(v.items) == {"grant_type", "client_id", "scope", "audience"}
+    assert isinstance(v.items["client_id"], Param)
+
+
+def test_dict_call_and_urlencode_fields():
+    v = value_of(
+        """
+        from urllib.parse import urlencode
+        RESULT = urlencode(dict(grant_type="client_credentials", scope="a b"))
+        """
+    )
+    fields = form_fields(v)
+    assert fields is not None
+    assert fields.items["grant_type"].known == "client_credentials"
+    assert fields.items["scope"].known == "a b"
+
+
+def test_urlencoded_string_with_hole():
+    v = value_of(
+        """
+        import os
+        S = os.environ["S"]
+        RESULT = f"grant_type=client_credentials&client_secret={S}"
+        """
+    )
+    fields = form_fields(v)
+    assert isinstance(fields.items["client_secret"], Env)
+
+
+def test_helper_function_inlined_with_arguments():
+    v = value_of(
+        """
+        import base64
+        def _make_auth_headers(client_id, secret):
+            token = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            return {"Authorization": "Basic " + token}
+        RESULT = _make_auth_headers("my-client", "tr_sk_live_9f8e7d6c5b4a3928")
+        """
+    )
+    assert isinstance(v, DictV)
+    parts = basic_parts(v.items["Authorization"])
+    assert parts is not None
+    assert parts[0].known == "my-client"
+    assert parts[1].known == "tr_sk_live_9f8e7d6c5b4a3928"
+
+
+def test_self_attribute_from_init():
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            import os
+            class Client:
+                def __init__(self):
+                    self.client_secret = os.environ["TREDDY_SECRET"]
+                def token(self):
+                    return self.client_secret
+            """
+        )
+    )
+    idx = build_index(module)
+    ev = Evaluator(idx)
+    ret = [n for n in _walk(module) if isinstance(n, cst.Return)][0]
+    v = ev.eval(ret.value)
+    assert isinstance(v, Env) and v.name == "TREDDY_SECRET"
+
+
+def test_aliased_import_call_is_resolved():
+    v = value_of("import requests as r\nRESULT = r.Session()")
+    assert isinstance(v, CallV) and v.qualname == "requests.Session"
+
+
+def test_unknown_is_not_a_guess():
+    v = value_of("RESULT = compute_secret()")
+    assert classify(v)[0] == "unknown"
+    v = value_of("import random\nRESULT = 'a' if random.random() else 'b'")
+    assert isinstance(v, Unknown)
+
+
+def test_b64_of_literal_pair():
+    v = value_of('import base64\nRESULT = base64.b64encode(b"id:secret")')
+    assert isinstance(v, B64)
+
+
+def test_self_referencing_assignment_does_not_recurse_forever():
+    v = value_of("X = X + 'a'\nRESULT = X")
+    assert v is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "YOUR_CLIENT_SECRET",
+        "<secret>",
+        "changeme",
+        "xxxx",
+        "${SECRET}",
+        "your-secret-here",
+        "client_secret",
+        "{{ secret }}",
+    ],
+)
+def test_placeholders(value):
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize("value", ["tr_sk_live_9f8e7d6c5b4a3928", "s3cr3t-Very-Long-Value-123"])
+def test_not_placeholders(value):
+    assert not is_placeholder(value)
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
