@@ -25,14 +25,19 @@ def _command(kind: str, message: str, **props: object) -> str:
 
 def _annotation(f: Finding) -> str:
     message = f.message if not f.fix_hint else f"{f.message}\nFix: {f.fix_hint}"
+    line = max(1, f.span.line)
+    end_line = max(line, f.span.end_line)
+    position: dict[str, int] = {"line": line}
+    if end_line == line:
+        position |= {"col": f.span.column + 1, "endColumn": f.span.end_column + 1}
+    else:
+        # GitHub only accepts columns on single-line annotations; a range keeps its lines.
+        position["endLine"] = end_line
     return _command(
         _COMMANDS.get(f.severity, "warning"),
         message,
         file=f.path,
-        line=max(1, f.span.line),
-        col=f.span.column + 1,
-        endLine=max(f.span.line, f.span.end_line),
-        endColumn=f.span.end_column + 1,
+        **position,
         title=f"{TOOL_NAME} ({f.rule})",
     )
 
