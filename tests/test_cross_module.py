@@ -1,0 +1,71 @@
+"""Constants imported from other modules of the scanned project are followed."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from advisor.engine import analyze_paths
+
+
+def write(root: Path, rel: str, code: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(code))
+
+
+def test_constant_from_sibling_module_even_when_prefilter_skipped_it(tmp_path, monkeypatch):
+    # settings.py has no OAuth vocabulary at all, so the prefilter skips it in the main pass
+    write(tmp_path, "partner/__init__.py", "")
+    write(
+        tmp_path,
+        "partner/settings.py",
+        """
+        PARTNER_KEY = "tr_sk_live_4c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
+        AUTH_HOST = "https://auth.treddy.com"
+        """,
+    )
+    write(
+        tmp_path,
+        "partner/client.py",
+        """
+        import requests
+        from partner.settings import PARTNER_KEY, AUTH_HOST
+        from .settings import AUTH_HOST as HOST2
+
+        def token(cid):
+            return requests.post(AUTH_HOST + "/oauth/token",
+                                 data={"grant_type": "client_credentials", "client_id": cid,
+                                       "client_secret": PARTNER_KEY})
+
+        def token2(cid):
+            return requests.post(f"{HOST2}/oauth/token", data={"grant_type": "client_credentials"},
+                                 auth=(cid, PARTNER_KEY))
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = analyze_paths(["partner"])
+    assert [u.token_url for u in result.usages] == ["https://auth.treddy.com/oauth/token"] * 2
+    assert [u.client_auth for u in result.usages] == ["body", "basic"]
+    assert all(u.secret_source == "literal" for u in result.usages)
+    # the literal is located in the module that defines it
+    assert {(s.path, s.span.line) for s in result.secrets} == {("partner/settings.py", 2)}
+    assert result.usages[0].secret.literal_path == "partner/settings.py"
+
+
+def test_module_attribute_access_across_modules(tmp_path, monkeypatch):
+    write(tmp_path, "conf.py", 'import os\nCLIENT_SECRET = os.environ["TREDDY_SECRET"]\n')
+    write(
+        tmp_path,
+        "main.py",
+        """
+        import requests
+        import conf
+
+        requests.post("https://auth.treddy.com/oauth/token",
+                      data={"grant_type": "client_credentials"}, auth=("id", conf.CLIENT_SECRET))
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = analyze_paths(["."])
+    assert [u.secret_source for u in result.usages] == ["env"]
