@@ -25,6 +25,15 @@ VOCABULARY = re.compile(
     re.IGNORECASE,
 )
 
+# Stage 2: the usage detectors need an HTTP or OAuth library imported, or the raw protocol
+# words that a hand-written token request cannot do without.
+LIBRARY_IMPORT = re.compile(
+    rb"^[ \t]*(?:from|import)[ \t]+(?:requests|httpx|aiohttp|urllib|urllib2|urllib3|six|"
+    rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b",
+    re.MULTILINE,
+)
+PROTOCOL_WORDS = re.compile(rb"grant_type|response_type|INSECURE_TRANSPORT")
+
 # Detector modules, each with ROOTS (import roots that make it relevant) and detect(ctx).
 DETECTORS = (
     "advisor.detectors.requests_oauthlib",
@@ -189,8 +198,13 @@ def parse(text: str, path: str) -> cst.Module | FileError:
 
 def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
     facts = FileFacts(path=src.display_path)
-    if not VOCABULARY.search(src.text.encode("utf-8", "surrogatepass")):
+    data = src.text.encode("utf-8", "surrogatepass")
+    if not VOCABULARY.search(data):
         facts.skipped = "no OAuth vocabulary"
+        return facts
+    protocol_words = PROTOCOL_WORDS.search(data) is not None
+    if not protocol_words and not LIBRARY_IMPORT.search(data):
+        facts.skipped = "no HTTP or OAuth library imported"
         return facts
     module = parse(src.text, src.display_path)
     if isinstance(module, FileError):
@@ -204,7 +218,9 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         for det in detector_modules():
             roots = getattr(det, "ROOTS", None)
             if roots and not index.imports.imports_any(roots):
-                continue
+                # a token request through a session imported from another project module
+                if not (protocol_words and getattr(det, "RUN_ON_PROTOCOL_WORDS", False)):
+                    continue
             det.detect(ctx)
     except RecursionError:
         return FileError(src.display_path, "nesting too deep to analyse", "limit")
