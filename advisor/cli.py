@@ -331,14 +331,14 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
 
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
+    color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
     if opts.get("statistics"):
         text = statistics(result.findings)
     else:
-        color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
         text = _render(result, fmt, rules, opts, color)
         if quiet and fmt == "text" and not result.findings and not result.errors:
             text = ""
-    _emit(text, output_file)
+    _emit(text, output_file, color)
     for extra in opts.get("extra_reports") or []:
         _emit(_render(result, extra.fmt, rules, opts, False), extra.path)
     return exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
@@ -350,10 +350,11 @@ def _render(result: Any, fmt: str, rules: list[Any], opts: dict[str, Any], color
     return render(result, fmt, rules=rules, show_source=bool(opts.get("show_source")), color=color)
 
 
-def _emit(text: str, path: Path | None) -> None:
+def _emit(text: str, path: Path | None, color: bool = False) -> None:
     if path is None:
         if text:
-            click.echo(text, nl=False)
+            # click strips ANSI codes when stdout is not a terminal unless told otherwise.
+            click.echo(text, nl=False, color=color or None)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -390,3 +391,9 @@ def statistics(findings: list[Any]) -> str:
         for (rule, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return "\n".join(lines) + "\n"
+
+
+from advisor.cli_rules import rule_command, rules_command  # noqa: E402
+
+main.add_command(rules_command)
+main.add_command(rule_command)
