@@ -83,6 +83,7 @@ class _Loaded:
     module: cst.Module
     index: ModuleIndex
     evaluator: Evaluator
+    digest: str = ""
     positions: object | None = None
 
 
@@ -98,6 +99,8 @@ class Project:
         self._loaded: dict[str, _Loaded | None] = {}
         self._node_owner: dict[int, _Loaded] = {}
         self._resolving: set[str] = set()
+        # display path -> digest of every module a resolution read, since the last reset
+        self.used: dict[str, str] = {}
 
     @classmethod
     def from_files(cls, files: list[Path]) -> Project:
@@ -127,7 +130,7 @@ class Project:
             index = build_index(module, modname)
         except (cst.ParserSyntaxError, RecursionError, ValueError):
             return None
-        loaded = _Loaded(src.display_path, module, index, None)  # type: ignore[arg-type]
+        loaded = _Loaded(src.display_path, module, index, None, src.digest)  # type: ignore[arg-type]
         loaded.evaluator = Evaluator(index, self.resolver_for())
         self._loaded[modname] = loaded
         return loaded
@@ -152,6 +155,7 @@ class Project:
                     return None
                 v = loaded.evaluator.eval(b.value)
                 self._own(loaded, v)
+                self.used[loaded.path] = loaded.digest
                 return v
             finally:
                 self._resolving.discard(qualname)
@@ -214,6 +218,7 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         index = build_index(module, modname)
         project = project or Project({})
         evaluator = Evaluator(index, project.resolver_for())
+        project.used = {}
         ctx = ModuleContext(src.display_path, module, index, evaluator, facts, project.foreign)
         for det in detector_modules():
             roots = getattr(det, "ROOTS", None)
@@ -224,6 +229,7 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
             det.detect(ctx)
     except RecursionError:
         return FileError(src.display_path, "nesting too deep to analyse", "limit")
+    facts.depends_on = {p: d for p, d in project.used.items() if p != src.display_path}
     return facts
 
 

@@ -220,6 +220,9 @@ class FileFacts:
     # Suppression comments found in the file: line -> set of codes ("*" = all).
     suppressions: dict[int, list[str]] = field(default_factory=dict)
     skipped: str | None = None  # why the file was not parsed (prefilter), if it was not
+    # Other project files whose constants this file's facts were computed from: path -> digest.
+    # A cached result is only valid while these are unchanged.
+    depends_on: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
