@@ -1012,7 +1012,10 @@ class _Evaluation:
                 continue
             if any(_within(s, usage.span) for s in verify_spots[usage.path]):
                 continue
-            evidence = f"{usage.library} {usage.operation.replace('_', ' ')}"
+            evidence = (
+                f"TLS verification disabled on a {usage.library} "
+                f"{usage.operation.replace('_', ' ')}"
+            )
             self.add(
                 "TRD402",
                 usage.path,
