@@ -5,7 +5,10 @@ Two independent safeguards, because a report that leaks a secret cannot be taken
 1. positions: every literal that the detectors recorded as a secret (``SecretFact``, the
    ``secret`` of a ``Usage``, the related locations of a ``secret`` finding) is masked by its span;
 2. values: any single-line string literal on a shown line whose salted hash equals the hash of a
-   known secret is masked too, which still works when a span is slightly off.
+   known secret is masked too, which still works when a span is slightly off;
+3. last resort: the clear values of the literal secrets are read back from the source (and
+   checked against their hashes), and any copy of them in a rendered report is replaced, so that
+   even a message or evidence string that quotes a secret by mistake does not leak it.
 
 Masking keeps the line's length (quotes stay, the characters between them become ``*``) so that
 carets drawn under the line still point at the right columns.
@@ -14,13 +17,18 @@ carets drawn under the line still point at the right columns.
 from __future__ import annotations
 
 import ast
+import html
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from advisor.model import Credential, ScanResult, Span, secret_hash
 
 MASK = "*"
+REDACTED = "[REDACTED]"
+# Shorter values would also match ordinary words of a report; such "secrets" are dummies anyway.
+_MIN_SCRUB_LENGTH = 8
 
 # A span of a string literal: optional prefix, opening quote(s), body, closing quote(s).
 _LITERAL_SHAPE = re.compile(
@@ -33,6 +41,30 @@ _STRING_TOKEN = re.compile(
 )
 
 
+def _string_value(literal: str) -> str | None:
+    """The value of a Python string literal, or None when it is not a plain literal."""
+    try:
+        value = ast.literal_eval(literal.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _escaped_forms(value: str) -> list[str]:
+    """The ways a value can be spelt in JSON, XML and workflow-command output."""
+    json_form = json.dumps(value)[1:-1]
+    json_ascii = json.dumps(value, ensure_ascii=False)[1:-1]
+    xml_form = html.escape(value, quote=True)
+    xml_attr = xml_form.replace("&#x27;", "'")
+    workflow = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    workflow_prop = workflow.replace(":", "%3A").replace(",", "%2C")
+    return list(
+        dict.fromkeys([value, json_form, json_ascii, xml_form, xml_attr, workflow, workflow_prop])
+    )
+
+
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -43,14 +75,16 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _mask_piece(piece: str, keep_quotes: bool) -> str:
-    if keep_quotes:
-        shape = _LITERAL_SHAPE.match(piece)
-        if shape and shape.group("close") and len(piece) > len(shape.group("open")):
-            opening, closing = shape.group("open"), shape.group("close")
-            inner = len(piece) - len(opening) - len(closing)
-            if inner >= 0:
-                return opening + MASK * inner + closing
+def _mask_piece(piece: str) -> str:
+    shape = _LITERAL_SHAPE.match(piece)
+    if shape:
+        # The quotes (and a string prefix) say nothing about the secret; keeping them keeps
+        # the code readable, e.g. the opening line of a triple-quoted literal.
+        opening = shape.group("open")
+        closing = shape.group("close") or ""
+        if len(piece) < len(opening) + len(closing):
+            closing = ""
+        return opening + MASK * (len(piece) - len(opening) - len(closing)) + closing
     # Only the indentation survives: inner spaces would show how a secret is split into words.
     body = piece.lstrip()
     return piece[: len(piece) - len(body)] + MASK * len(body)
@@ -59,6 +93,8 @@ def _mask_piece(piece: str, keep_quotes: bool) -> str:
 def redact_source_line(line: str, spans: list[tuple[int, int]]) -> str:
     """Mask the given 0-based, end-exclusive column ranges of ``line``; same length out as in.
 
+    An end of ``-1`` means "to the end of the line" (as ``secret_spans`` reports it).
+
     A range that covers a whole string literal keeps its quotes; any other range (part of a
     multi-line literal, an f-string piece) is masked entirely except for its indentation.
     """
@@ -66,11 +102,12 @@ def redact_source_line(line: str, spans: list[tuple[int, int]]) -> str:
         return line
     out: list[str] = []
     pos = 0
-    for start, end in _merge((max(0, s), min(len(line), e)) for s, e in spans):
+    n = len(line)
+    for start, end in _merge((max(0, s), n if e < 0 else min(n, e)) for s, e in spans):
         if start >= end:
             continue
         out.append(line[pos:start])
-        out.append(_mask_piece(line[start:end], keep_quotes=True))
+        out.append(_mask_piece(line[start:end]))
         pos = end
     out.append(line[pos:])
     return "".join(out)
@@ -99,6 +136,9 @@ class SecretMask:
             lambda: defaultdict(list)
         )
         self._hashes: set[str] = set()
+        # Literal secrets whose clear value can be read back from the source to scrub output.
+        self._literals: list[tuple[str, Span]] = []
+        self._values: set[str] = set()
 
     @classmethod
     def from_result(cls, result: ScanResult) -> SecretMask:
@@ -123,6 +163,8 @@ class SecretMask:
         span = cred.literal_span or fallback
         if span is not None:
             self.add_span(cred.literal_path or path, span)
+            if cred.value_hash and not cred.placeholder:
+                self._literals.append((cred.literal_path or path, span))
 
     def add_span(self, path: str, span: Span) -> None:
         lines = self._spans[_norm(path)]
@@ -139,24 +181,52 @@ class SecretMask:
             return []
         hits = []
         for token in _STRING_TOKEN.finditer(line):
-            try:
-                value = ast.literal_eval(token.group(0))
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
-            if isinstance(value, str) and value and secret_hash(value) in self._hashes:
+            value = _string_value(token.group(0))
+            if value and secret_hash(value) in self._hashes:
                 hits.append(token.span())
         return hits
 
     def line(self, path: str, lineno: int, text: str) -> str:
         """``text`` (line ``lineno`` of ``path``) with every known secret masked."""
-        spans = [
-            (start, len(text) if end < 0 else end)
-            for start, end in self._spans.get(_norm(path), {}).get(lineno, [])
-        ]
+        spans = list(self._spans.get(_norm(path), {}).get(lineno, []))
         spans.extend(self._hashed_literals(text))
         return redact_source_line(text, spans)
+
+    def learn_values(self, read_lines: Callable[[str], list[str] | None]) -> None:
+        """Read the clear values of the literal secrets back from the source, checked by hash.
+
+        They are kept in memory only, to ``scrub`` rendered reports; nothing stores them.
+        """
+        for path, span in self._literals:
+            try:
+                lines = read_lines(path)
+            except (OSError, ValueError):
+                continue
+            if not lines or span.end_line > len(lines) or span.line < 1:
+                continue
+            chunk = lines[span.line - 1 : span.end_line]
+            if len(chunk) == 1:
+                whole = chunk[0][span.column : span.end_column]
+            else:
+                whole = "\n".join(
+                    [chunk[0][span.column :], *chunk[1:-1], chunk[-1][: span.end_column]]
+                )
+            candidates = [whole] + [t.group(0) for ln in chunk for t in _STRING_TOKEN.finditer(ln)]
+            for candidate in candidates:
+                value = _string_value(candidate)
+                if (
+                    value is not None
+                    and len(value) >= _MIN_SCRUB_LENGTH
+                    and secret_hash(value) in self._hashes
+                ):
+                    self._values.add(value)
+
+    def scrub(self, report: str) -> str:
+        """Replace every learned secret value in a rendered report, in its escaped forms too."""
+        for value in sorted(self._values, key=len, reverse=True):
+            for form in _escaped_forms(value):
+                report = report.replace(form, REDACTED)
+        return report
 
     def text(self, text: str) -> str:
         """Free text (e.g. a replacement in an edit) with literals of known secrets masked."""

@@ -173,6 +173,12 @@ def test_secret_spans_cover_every_line_of_a_multiline_literal() -> None:
     assert secret_spans(planted_result(), "other.py") == {}
 
 
+def test_secret_spans_feed_redact_source_line_directly() -> None:
+    spans = secret_spans(planted_result(), "app.py")
+    shown = [redact_source_line(LINES[n - 1], spans.get(n, [])) for n in (6, 7, 8)]
+    assert shown == ['LONG = """', MASK * len(SECRET), '"""']
+
+
 def test_value_check_masks_the_same_secret_where_no_span_points() -> None:
     mask = SecretMask.from_result(planted_result())
     # Line 5 repeats the secret but no fact points at it: its salted hash gives it away.
@@ -241,3 +247,58 @@ def test_masked_span_reveals_nothing_but_the_rest_is_untouched(
     out = redact_source_line(line, [(len(prefix), len(prefix) + len(body))])
     assert len(out) == len(line)
     assert out == prefix + MASK * len(body) + suffix
+
+
+ODD_SECRET = "tr_sk_live_7a6b&5c4d:3e2f,1a0b%9c8d<7e6f>"
+
+
+def _quoting_result() -> tuple[ScanResult, list[str]]:
+    """A policy or detector that quotes the secret in a message: the report must still not."""
+    lines = [f'client = Client(secret="{ODD_SECRET}")']
+    span = Span(1, 23, 1, 23 + len(ODD_SECRET) + 2)
+    cred = _credential(span, ODD_SECRET)
+    cred.literal_path = "odd.py"
+    leaky = Finding(
+        rule="TRD401",
+        name="hardcoded-secret",
+        category="secret",
+        severity="error",
+        confidence="high",
+        path="odd.py",
+        span=Span(1, 0, 1, len(lines[0])),
+        message=f"secret {ODD_SECRET} written in the code",
+        fix_hint=f"remove {ODD_SECRET}",
+    )
+    usage = Usage("odd.py", Span(1, 9, 1, len(lines[0])), "authlib", "client_setup", secret=cred)
+    usage.evidence.append(f"secret={ODD_SECRET!r}")
+    return ScanResult(files_scanned=1, usages=[usage], findings=[leaky]), lines
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_secret_quoted_in_a_message_is_scrubbed_from_every_format(fmt: str) -> None:
+    result, lines = _quoting_result()
+    out = render(result, fmt, rules=[], show_source=True, source_lines=lambda path: lines)
+    assert "7a6b" not in out
+    assert "[REDACTED]" in out
+
+
+def test_scrubbing_needs_the_source_to_confirm_the_value() -> None:
+    # Without the source the value cannot be checked against its hash, so nothing is replaced:
+    # the scrubber never guesses which words of a report are secrets.
+    result, _ = _quoting_result()
+    out = render(result, "json", rules=[], source_lines=lambda path: None)
+    assert "[REDACTED]" not in out
+
+
+def test_placeholders_and_short_values_are_not_scrubbed() -> None:
+    lines = ['s = Client(secret="changeme")']
+    span = Span(1, 18, 1, 28)
+    cred = _credential(span, "changeme")
+    cred.literal_path = "p.py"
+    cred.placeholder = True
+    f = Finding("TRD401", "n", "secret", "info", "low", "p.py", span, "placeholder changeme")
+    result = ScanResult(
+        secrets=[SecretFact("p.py", span, "client_secret", cred, "e")], findings=[f]
+    )
+    out = render(result, "text", rules=[], source_lines=lambda path: lines)
+    assert "placeholder changeme" in out

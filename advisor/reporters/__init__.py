@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.model import RuleDoc, ScanResult
+
+if TYPE_CHECKING:
+    from advisor.reporters.common import SourceView
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github", "gitlab", "junit")
 
@@ -34,6 +38,19 @@ def render(
     from advisor.reporters.common import SourceView
 
     view = SourceView(result, source_lines, root)
+    # Whatever a format shows, a literal secret read back from the source is scrubbed from it.
+    return view.scrub(_render(result, fmt, rules, show_source, color, root, view))
+
+
+def _render(
+    result: ScanResult,
+    fmt: str,
+    rules: list[RuleDoc],
+    show_source: bool,
+    color: bool,
+    root: Path | None,
+    view: SourceView,
+) -> str:
     if fmt == "text":
         from advisor.reporters.text import render_text
 

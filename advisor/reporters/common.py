@@ -133,6 +133,13 @@ class SourceView:
         self.mask = SecretMask.from_result(result)
         self._read = source_lines or _read_lines(root)
         self._cache: dict[str, list[str] | None] = {}
+        self._learned = False
+
+    def scrub(self, report: str) -> str:
+        if not self._learned:
+            self.mask.learn_values(self._lines)
+            self._learned = True
+        return self.mask.scrub(report)
 
     def _lines(self, path: str) -> list[str] | None:
         if path not in self._cache:
