@@ -92,6 +92,18 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
 
     misses: list[Path] = []
     miss_bytes = 0
+    digests: dict[str, str | None] = {}
+
+    def unchanged(dependencies: dict[str, str]) -> bool:
+        """Whether the other files a cached result was computed from are as they were."""
+        for dep_path, dep_digest in dependencies.items():
+            if dep_path not in digests:
+                dep = read_source(Path(dep_path))
+                digests[dep_path] = None if isinstance(dep, FileError) else dep.digest
+            if digests[dep_path] != dep_digest:
+                return False
+        return True
+
     with _progress(options, len(files)) as advance:
         for path in files:
             src = read_source(path)
@@ -99,7 +111,10 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 result.errors.append(src)
                 advance(1)
                 continue
+            digests[src.display_path] = src.digest
             hit = cache.get(src.display_path, src.digest) if cache else None
+            if hit is not None and not unchanged(hit[0].depends_on):
+                hit = None
             if hit is not None:
                 _merge(result, sups, hit[0], hit[1])
                 advance(1)

@@ -202,7 +202,7 @@ def unused_findings(
     for path, sups in sorted(per_file.items()):
         for s in sups.items:
             if ALL in s.codes:
-                # A bare noqa comment may serve flake8 or Ruff; only our own blanket form is reported.
+                # A bare noqa may serve flake8 or Ruff; only our own blanket form is reported.
                 if not s.used and s.kind == "treddy":
                     out.append(_unused(path, s, "blanket suppression matches no finding"))
                 continue
