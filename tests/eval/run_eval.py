@@ -1,0 +1,178 @@
+"""Real-code evaluation of treddy-advisor: `python tests/eval/run_eval.py`.
+
+Downloads the pinned third-party packages of corpus.toml from PyPI, runs
+`treddy-advisor check --format json` on the labelled paths of each, compares the usages and
+findings with labels/<package>.toml, prints precision and recall per field and per rule, and exits
+non-zero when the acceptance thresholds of issues 2 and 3 are not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from corpus import CorpusError, Package, load_corpus, prepare
+from scoring import FIELDS, Score, load_labels, score_package, summary
+
+# Acceptance thresholds (issue 2 "Done when", issue 3 "Done when").
+THRESHOLDS = {
+    "flow_recall": 0.95,
+    "client_auth_recall": 0.90,
+    "hardcoded_secret_recall": 0.90,
+    "lookalikes_silent": 0.95,
+    "usages_in_negatives": 0,
+}
+
+
+def analyzer_command() -> list[str]:
+    exe = shutil.which("treddy-advisor")
+    return [exe] if exe else [sys.executable, "-m", "advisor"]
+
+
+def run_analyzer(pkg: Package, root: Path) -> tuple[dict[str, Any], float]:
+    # Third-party code is judged as if it talked to Treddy: --all-providers applies the flow and
+    # client-auth rules to every endpoint; --isolated ignores any configuration the sdist ships.
+    cmd = [
+        *analyzer_command(), "check", *pkg.scan, "--format", "json", "--isolated",
+        "--all-providers", "--exit-zero", "--no-cache", "--quiet",
+    ]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise CorpusError(
+            f"{pkg.name}: analyzer exited {proc.returncode} without JSON ({exc}): {tail}"
+        ) from exc
+    return doc, elapsed
+
+
+def fmt(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value * 100:5.1f}"
+
+
+def print_package(name: str, s: dict[str, Any], elapsed: float | None, verbose: bool,
+                  details: list[str]) -> None:
+    u = s["usages"]
+    timing = f", {elapsed:.1f}s" if elapsed is not None else ""
+    print(f"\n== {name}: {u['expected']} expected usages, {u['reported']} reported, "
+          f"{u['matched']} matched{timing}")
+    print(f"   usage presence   P {fmt(u['precision'])}  R {fmt(u['recall'])}")
+    for fname in FIELDS:
+        f = s["fields"][fname]
+        if f["expected"]:
+            print(f"   {fname:<16} P {fmt(f['precision'])}  R {fmt(f['recall'])}"
+                  f"  ({f['correct']}/{f['expected']})")
+    n = s["negatives"]
+    print(f"   negatives silent {n['silent']}/{n['sites']}")
+    if verbose:
+        for line in details:
+            print(f"   - {line}")
+
+
+def print_rules(s: dict[str, Any]) -> None:
+    print("\n== findings per rule (all packages)")
+    print("   rule     reported  TP  FP  FN   precision  recall")
+    for rule, r in s["rules"].items():
+        if r["scored"]:
+            print(f"   {rule:<8} {r['reported']:>8} {r['tp']:>3} {r['fp']:>3} {r['fn']:>3}"
+                  f"   {fmt(r['precision'])}     {fmt(r['recall'])}")
+        else:
+            print(f"   {rule:<8} {r['reported']:>8}   (not labelled: count only)")
+
+
+def gates(s: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    flow = s["fields"]["flow"]["recall"]
+    auth = s["fields"]["client_auth"]["recall"]
+    secrets = s["hardcoded_secrets"]
+    neg = s["negatives"]
+    out = [
+        ("flow recall", fmt(flow), flow is not None and flow >= THRESHOLDS["flow_recall"]),
+        ("client-auth correct", fmt(auth),
+         auth is not None and auth >= THRESHOLDS["client_auth_recall"]),
+        ("hard-coded secrets found", fmt(secrets["recall"]),
+         secrets["recall"] is None or secrets["recall"] >= THRESHOLDS["hardcoded_secret_recall"]),
+        ("look-alikes silent", fmt(neg["silent_rate"]),
+         neg["silent_rate"] is None or neg["silent_rate"] >= THRESHOLDS["lookalikes_silent"]),
+        ("usages reported in negatives", str(neg["usages_reported_in_negatives"]),
+         neg["usages_reported_in_negatives"] <= THRESHOLDS["usages_in_negatives"]),
+    ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--package", action="append", default=[],
+                        help="evaluate only this package (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every mismatch (missed, unexpected, wrong field)")
+    args = parser.parse_args(argv)
+
+    packages = load_corpus()
+    if args.package:
+        wanted = {p.lower() for p in args.package}
+        unknown = wanted - {p.name.lower() for p in packages}
+        if unknown:
+            parser.error(f"unknown package(s): {', '.join(sorted(unknown))}")
+        packages = [p for p in packages if p.name.lower() in wanted]
+
+    total = Score()
+    per_package: dict[str, Any] = {}
+    failures: list[str] = []
+    for pkg in packages:
+        try:
+            root = prepare(pkg)
+            doc, elapsed = run_analyzer(pkg, root)
+        except CorpusError as exc:
+            failures.append(str(exc))
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        score = score_package(load_labels(pkg.labels), doc)
+        total.add(score)
+        s = summary(score)
+        s["seconds"] = round(elapsed, 2)
+        s["files"] = doc.get("summary", {}).get("files")
+        s["mismatches"] = score.details
+        per_package[pkg.name] = s
+        if not args.json:
+            print_package(f"{pkg.name} {pkg.version}", s, elapsed, args.verbose, score.details)
+
+    overall = summary(total)
+    checks = gates(overall)
+    passed = not failures and all(ok for _, _, ok in checks)
+    if args.json:
+        json.dump(
+            {
+                "packages": per_package,
+                "overall": overall,
+                "thresholds": THRESHOLDS,
+                "gates": [{"name": n, "value": v, "passed": ok} for n, v, ok in checks],
+                "failures": failures,
+                "passed": passed,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        print_package("overall", overall, None, False, [])
+        print_rules(overall)
+        print("\n== gates")
+        for name, value, ok in checks:
+            print(f"   {'PASS' if ok else 'FAIL'}  {name}: {value}")
+        if failures:
+            print(f"   FAIL  {len(failures)} package(s) could not be evaluated")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
