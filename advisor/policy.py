@@ -623,9 +623,7 @@ class _Evaluation:
     def origin_flows(self, usage: Usage) -> set[str]:
         """The grants of the client a usage belongs to (its own flow if it names one)."""
         flows = {u.flow for u in self.siblings(usage)} | {usage.flow}
-        return {f for f in flows if f not in _NOT_A_GRANT and f != "other"} or (
-            {"other"} if "other" in flows else set()
-        )
+        return flows - _NOT_A_GRANT
 
     def _scope_confidence(self, usage: Usage) -> str | None:
         """Confidence for provider-specific rules; None when the usage targets another provider."""
@@ -795,7 +793,9 @@ class _Evaluation:
             seen: set[str] = set()
             for usage in usages:
                 for url in usage.api_urls:
-                    if url in seen or not self.policy.is_user_endpoint(url):
+                    if not isinstance(url, str) or url in seen:
+                        continue
+                    if not self.policy.is_user_endpoint(url):
                         continue
                     seen.add(url)
                     shown = display_url(url)
@@ -834,6 +834,11 @@ class _Evaluation:
 
     def _secret_rules(self) -> None:
         covered: set[tuple[str, Any]] = set()
+        users: dict[tuple[str, Span], list[Usage]] = defaultdict(list)
+        for usage in self.result.usages:
+            cred = usage.secret
+            if cred is not None and cred.literal_span is not None:
+                users[(cred.literal_path or usage.path, cred.literal_span)].append(usage)
         for fact in self.result.secrets:
             covered.add((fact.path, fact.span))
             if fact.credential.literal_span is not None:
@@ -854,6 +859,16 @@ class _Evaluation:
                 key=(fact.role, fact.credential.value_hash or ""),
                 fields=_secret_fields(fact.role, fact.credential, fact.evidence),
                 context=fact.context,
+                related=[
+                    Related(u.path, u.span, "the OAuth call that sends it")
+                    for u in users.get(
+                        (
+                            fact.credential.literal_path or fact.path,
+                            fact.credential.literal_span or fact.span,
+                        ),
+                        [],
+                    )
+                ],
             )
         # A literal secret a usage reports that no secret fact covers is still reported.
         for usage in self.result.usages:

@@ -443,7 +443,11 @@ def test_literal_secret_of_a_usage_without_secret_fact_is_still_reported():
 
 def test_literal_secret_reported_once_when_fact_and_usage_agree():
     usage = cc_usage(secret=literal(LIVE_SECRET, 8))
-    assert rules(run(usage, secret_fact("client_secret", LIVE_SECRET))) == ["TRD301"]
+    findings = run(usage, secret_fact("client_secret", LIVE_SECRET))
+    assert rules(findings) == ["TRD301"]
+    # The finding sits on the literal and points at the call that sends it.
+    assert findings[0].span.line == 8
+    assert [r.span for r in findings[0].related] == [usage.span]
 
 
 def test_secret_from_environment_is_clean():
