@@ -7,6 +7,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from advisor.model import FileError, Finding, ScanResult, Span
 from advisor.reporters import FORMATS, render
@@ -69,6 +71,19 @@ def test_github_one_command_per_finding_with_severity_and_position() -> None:
 def test_github_escaping_rules() -> None:
     assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
     assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
+
+
+def _unescape(value: str) -> str:
+    for code, char in (("%2C", ","), ("%3A", ":"), ("%0A", "\n"), ("%0D", "\r"), ("%25", "%")):
+        value = value.replace(code, char)
+    return value
+
+
+@given(st.text())
+def test_github_property_escaping_is_reversible_and_leaves_no_delimiter(value: str) -> None:
+    escaped = escape_property(value)
+    assert not set(escaped) & set(",:\r\n")
+    assert _unescape(escaped) == value
 
 
 def test_github_escapes_paths_and_messages_so_commands_cannot_be_injected() -> None:

@@ -177,6 +177,8 @@ def test_tool_and_every_rule_with_its_documentation() -> None:
     assert "flow" in first["properties"]["tags"]
     levels = [r["defaultConfiguration"]["level"] for r in driver["rules"]]
     assert levels == ["error", "warning", "note"]
+    ranks = [float(r["properties"]["security-severity"]) for r in driver["rules"]]
+    assert ranks[0] >= 7.0 > ranks[1] >= 4.0 > ranks[2]
 
 
 def test_results_point_at_their_rules_with_one_based_columns() -> None:

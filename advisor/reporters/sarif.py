@@ -33,6 +33,9 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "treddyAdvisor/v1"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+# GitHub code scanning ranks alerts of "security" rules by this CVSS-like score
+# (>= 7 high, >= 4 medium, below that low).
+_SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0", "info": "2.0"}
 
 
 def _level(severity: str) -> str:
@@ -109,6 +112,7 @@ def _rule_descriptor(rule: RuleDoc) -> dict[str, Any]:
         "properties": {
             "category": rule.category,
             "tags": ["security", "oauth", rule.category],
+            "security-severity": _SECURITY_SEVERITY.get(rule.severity, "5.0"),
         },
     }
     if rule.fix_safety:
