@@ -132,6 +132,14 @@ def test_multi_line_span_shows_its_lines() -> None:
     assert "4 | url, state" in out
 
 
+def test_line_numbers_follow_python_not_str_splitlines(tmp_path: Path) -> None:
+    # A form feed is whitespace to Python but a line break to str.splitlines().
+    (tmp_path / "ff.py").write_text("import os\x0c\nx = 1\ny = 2\n", encoding="utf-8")
+    res = ScanResult(findings=[finding("TRD101", "error", 3, 0, 5, path="ff.py")])
+    out = render_text(res, show_source=True, root=tmp_path)
+    assert "3 | y = 2" in out
+
+
 def test_show_source_reads_files_under_root_and_survives_missing_ones(tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "client.py").write_text(SOURCE, encoding="utf-8")

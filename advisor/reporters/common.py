@@ -100,20 +100,21 @@ class RuleCatalog:
             self.index[rule.code] = len(self.rules)
             self.rules.append(rule)
 
-    def get(self, code: str) -> RuleDoc | None:
-        i = self.index.get(code)
-        return None if i is None else self.rules[i]
+
+def python_lines(text: str) -> list[str]:
+    """Lines as Python numbers them: str.splitlines() would also split on form feeds etc."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _read_lines(root: Path | None) -> SourceLines:
-    from advisor.source import read_source
+    from advisor.source import SourceFile, read_source
 
     base = root or Path.cwd()
 
     def read(path: str) -> list[str] | None:
         candidate = Path(path)
         src = read_source(candidate if candidate.is_absolute() else base / candidate)
-        return None if not hasattr(src, "text") else src.text.splitlines()
+        return python_lines(src.text) if isinstance(src, SourceFile) else None
 
     return read
 
