@@ -193,3 +193,9 @@ def test_every_format_ends_with_a_newline(fmt: str) -> None:
 def test_unknown_format_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown format 'xml'.*sarif"):
         render(ScanResult(), "xml", rules=[])
+
+
+def test_cli_offers_exactly_the_formats_render_knows() -> None:
+    from advisor import cli
+
+    assert tuple(cli.FORMATS) == FORMATS
