@@ -156,7 +156,8 @@ class _Gitignores:
             if include is not None:
                 return include
         if self.info_exclude is not None:
-            include = self.info_exclude.check_file("/".join(parts) + ("/" if is_dir else ""))
+            rel = "/".join(parts) + ("/" if is_dir else "")
+            include = self.info_exclude.check_file(rel).include
             if include is not None:
                 return include
         return None
