@@ -40,6 +40,7 @@ DETECTORS = (
     "advisor.detectors.oauthlib_direct",
     "advisor.detectors.authlib",
     "advisor.detectors.msal",
+    "advisor.detectors.httpx_oauth",
     "advisor.detectors.raw_http",
     "advisor.detectors.transport",
 )
