@@ -177,7 +177,7 @@ def detect(ctx: ModuleContext) -> None:
                 info = client_info(v.receiver)
                 if info.known:
                     _prepare(ctx, call, v, info, name)
-            continue
+                continue
         q = ctx.qualname(func)
         if q is None:
             continue
