@@ -397,3 +397,7 @@ from advisor.cli_rules import rule_command, rules_command  # noqa: E402
 
 main.add_command(rules_command)
 main.add_command(rule_command)
+
+from advisor.cli_report import report as report_command  # noqa: E402
+
+main.add_command(report_command)

@@ -10,8 +10,10 @@ TOKEN_URL = "https://auth.treddy.com/oauth/token"
 
 
 def treddy_session() -> OAuth2Session:
-    client = BackendApplicationClient(client_id=os.environ["TREDDY_CLIENT_ID"])
-    session = OAuth2Session(client=client, scope=["deals:read"])
+    client = BackendApplicationClient(
+        client_id=os.environ["TREDDY_CLIENT_ID"], scope=["deals:read"]
+    )
+    session = OAuth2Session(client=client)
     session.fetch_token(
         TOKEN_URL,
         client_secret=os.environ["TREDDY_CLIENT_SECRET"],
