@@ -100,6 +100,7 @@ class Project:
         self._loaded: dict[str, _Loaded | None] = {}
         self._node_owner: dict[int, _Loaded] = {}
         self._resolving: set[str] = set()
+        self._texts: dict[str, bytes] = {}
         # display path -> digest of every module a resolution read, since the last reset
         self.used: dict[str, str] = {}
 
@@ -143,6 +144,8 @@ class Project:
             mod, _, attr = qualname.rpartition(".")
             if not mod:
                 return None
+            if not self._may_define(mod, attr):
+                return None
             loaded = self._load(mod)
             if loaded is None:
                 return None
@@ -162,6 +165,25 @@ class Project:
                 self._resolving.discard(qualname)
 
         return resolve
+
+    def _may_define(self, modname: str, attr: str) -> bool:
+        """Cheap text check before parsing a module: is ``attr`` assigned at its top level?
+
+        Most attribute accesses on project modules are functions and classes; parsing a module
+        for each would cost more than the whole file being analysed.
+        """
+        path = self.modules.get(modname)
+        if path is None or not attr.isidentifier():
+            return False
+        text = self._texts.get(modname)
+        if text is None:
+            try:
+                text = path.read_bytes()
+            except OSError:
+                text = b""
+            self._texts[modname] = text
+        return re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=[^=]", text,
+                         re.MULTILINE) is not None
 
     def _own(self, loaded: _Loaded, v: V) -> None:
         from advisor.values import Text
@@ -221,6 +243,7 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         evaluator = Evaluator(index, project.resolver_for())
         project.used = {}
         ctx = ModuleContext(src.display_path, module, index, evaluator, facts, project.foreign)
+        ctx.text = src.text
         for det in detector_modules():
             roots = getattr(det, "ROOTS", None)
             if roots and not index.imports.imports_any(roots):
