@@ -503,7 +503,7 @@ class Evaluator:
                     if isinstance(v, Text) and p.format_spec is None and p.conversion is None:
                         parts.extend(v.parts)
                         nodes.extend(v.nodes)
-                    elif isinstance(v, Const) and p.format_spec is None:
+                    elif isinstance(v, Const) and v.value is not None and p.format_spec is None:
                         parts.append(str(v.value))
                     else:
                         parts.append(v)
@@ -728,8 +728,11 @@ class Evaluator:
             return Unknown("self attribute", e)
         assigned = cinfo.self_attrs.get(attr)
         if assigned:
-            init = [a for a in assigned if a[2].name.value == "__init__"]
-            _, value, _fn = (init or assigned)[-1]
+            if len(assigned) > 1:
+                # set in __init__ and changed elsewhere (a cached token, a lazy client): the
+                # value at any given use cannot be told from the source
+                return Unknown(f"self.{attr} is assigned in several places", e)
+            _, value, _fn = assigned[-1]
             return self.eval(value, env, depth + 1)
         if attr in cinfo.methods:
             return FuncRef(cinfo.methods[attr], obj)

@@ -216,3 +216,26 @@ def _walk(node):
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+def test_attribute_assigned_in_several_places_is_unknown():
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            class TokenCache:
+                def __init__(self):
+                    self._token = None
+                def get(self):
+                    if self._token is None:
+                        self._token = fetch()
+                    return self._token
+            def use():
+                RESULT = f"Bearer {TokenCache().get()}"
+            """
+        )
+    )
+    idx = build_index(module)
+    ev = Evaluator(idx)
+    target = [b.value for sc in idx.scopes.values() for b in sc.bindings.get("RESULT", [])][0]
+    v = ev.eval(target)
+    assert isinstance(v, Text) and v.known is None
