@@ -93,8 +93,17 @@ def download(pkg: Package) -> None:
     DOWNLOAD_DIR.mkdir(parents=True, exist_ok=True)
     binary_choice = ["--no-binary", ":all:"] if pkg.kind == "sdist" else ["--only-binary", ":all:"]
     cmd = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-        "--quiet", *binary_choice, "-d", str(DOWNLOAD_DIR), f"{pkg.name}=={pkg.version}",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "--quiet",
+        *binary_choice,
+        "-d",
+        str(DOWNLOAD_DIR),
+        f"{pkg.name}=={pkg.version}",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0 or not pkg.archive.exists():
@@ -142,6 +151,10 @@ def prepare(pkg: Package) -> Path:
     verify(pkg)
     unpack(pkg)
     root = pkg.root_dir
+    # Mark the unpacked tree as a repository root of its own, as a checkout would be: otherwise
+    # the analyzer's discovery walks up to this repository and applies its .gitignore, which
+    # ignores tests/eval/work/ and so every file of the corpus.
+    (root / ".git").mkdir(exist_ok=True)
     missing = [p for p in pkg.scan if not (root / p).exists()]
     if missing:
         raise CorpusError(f"{pkg.name}: scan paths missing after unpacking: {missing}")

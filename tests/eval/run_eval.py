@@ -39,8 +39,16 @@ def run_analyzer(pkg: Package, root: Path) -> tuple[dict[str, Any], float]:
     # Third-party code is judged as if it talked to Treddy: --all-providers applies the flow and
     # client-auth rules to every endpoint; --isolated ignores any configuration the sdist ships.
     cmd = [
-        *analyzer_command(), "check", *pkg.scan, "--format", "json", "--isolated",
-        "--all-providers", "--exit-zero", "--no-cache", "--quiet",
+        *analyzer_command(),
+        "check",
+        *pkg.scan,
+        "--format",
+        "json",
+        "--isolated",
+        "--all-providers",
+        "--exit-zero",
+        "--no-cache",
+        "--quiet",
     ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
@@ -59,18 +67,23 @@ def fmt(value: float | None) -> str:
     return "  n/a" if value is None else f"{value * 100:5.1f}"
 
 
-def print_package(name: str, s: dict[str, Any], elapsed: float | None, verbose: bool,
-                  details: list[str]) -> None:
+def print_package(
+    name: str, s: dict[str, Any], elapsed: float | None, verbose: bool, details: list[str]
+) -> None:
     u = s["usages"]
     timing = f", {elapsed:.1f}s" if elapsed is not None else ""
-    print(f"\n== {name}: {u['expected']} expected usages, {u['reported']} reported, "
-          f"{u['matched']} matched{timing}")
+    print(
+        f"\n== {name}: {u['expected']} expected usages, {u['reported']} reported, "
+        f"{u['matched']} matched{timing}"
+    )
     print(f"   usage presence   P {fmt(u['precision'])}  R {fmt(u['recall'])}")
     for fname in FIELDS:
         f = s["fields"][fname]
         if f["expected"]:
-            print(f"   {fname:<16} P {fmt(f['precision'])}  R {fmt(f['recall'])}"
-                  f"  ({f['correct']}/{f['expected']})")
+            print(
+                f"   {fname:<16} P {fmt(f['precision'])}  R {fmt(f['recall'])}"
+                f"  ({f['correct']}/{f['expected']})"
+            )
     n = s["negatives"]
     print(f"   negatives silent {n['silent']}/{n['sites']}")
     if verbose:
@@ -83,8 +96,10 @@ def print_rules(s: dict[str, Any]) -> None:
     print("   rule     reported  TP  FP  FN   precision  recall")
     for rule, r in s["rules"].items():
         if r["scored"]:
-            print(f"   {rule:<8} {r['reported']:>8} {r['tp']:>3} {r['fp']:>3} {r['fn']:>3}"
-                  f"   {fmt(r['precision'])}     {fmt(r['recall'])}")
+            print(
+                f"   {rule:<8} {r['reported']:>8} {r['tp']:>3} {r['fp']:>3} {r['fn']:>3}"
+                f"   {fmt(r['precision'])}     {fmt(r['recall'])}"
+            )
         else:
             print(f"   {rule:<8} {r['reported']:>8}   (not labelled: count only)")
 
@@ -96,25 +111,42 @@ def gates(s: dict[str, Any]) -> list[tuple[str, str, bool]]:
     neg = s["negatives"]
     out = [
         ("flow recall", fmt(flow), flow is not None and flow >= THRESHOLDS["flow_recall"]),
-        ("client-auth correct", fmt(auth),
-         auth is not None and auth >= THRESHOLDS["client_auth_recall"]),
-        ("hard-coded secrets found", fmt(secrets["recall"]),
-         secrets["recall"] is None or secrets["recall"] >= THRESHOLDS["hardcoded_secret_recall"]),
-        ("look-alikes silent", fmt(neg["silent_rate"]),
-         neg["silent_rate"] is None or neg["silent_rate"] >= THRESHOLDS["lookalikes_silent"]),
-        ("usages reported in negatives", str(neg["usages_reported_in_negatives"]),
-         neg["usages_reported_in_negatives"] <= THRESHOLDS["usages_in_negatives"]),
+        (
+            "client-auth correct",
+            fmt(auth),
+            auth is not None and auth >= THRESHOLDS["client_auth_recall"],
+        ),
+        (
+            "hard-coded secrets found",
+            fmt(secrets["recall"]),
+            secrets["recall"] is None or secrets["recall"] >= THRESHOLDS["hardcoded_secret_recall"],
+        ),
+        (
+            "look-alikes silent",
+            fmt(neg["silent_rate"]),
+            neg["silent_rate"] is None or neg["silent_rate"] >= THRESHOLDS["lookalikes_silent"],
+        ),
+        (
+            "usages reported in negatives",
+            str(neg["usages_reported_in_negatives"]),
+            neg["usages_reported_in_negatives"] <= THRESHOLDS["usages_in_negatives"],
+        ),
     ]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", action="append", default=[],
-                        help="evaluate only this package (repeatable)")
+    parser.add_argument(
+        "--package", action="append", default=[], help="evaluate only this package (repeatable)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="list every mismatch (missed, unexpected, wrong field)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every mismatch (missed, unexpected, wrong field)",
+    )
     args = parser.parse_args(argv)
 
     packages = load_corpus()
@@ -140,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         total.add(score)
         s = summary(score)
         s["seconds"] = round(elapsed, 2)
-        s["files"] = doc.get("summary", {}).get("files")
+        s["files"] = doc.get("summary", {}).get("files_scanned")
         s["mismatches"] = score.details
         per_package[pkg.name] = s
         if not args.json:

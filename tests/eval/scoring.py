@@ -247,11 +247,25 @@ class Score:
     details: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for name in ("expected", "reported", "matched", "negatives", "negatives_silent",
-                     "negative_usage_hits", "errors"):
+        for name in (
+            "expected",
+            "reported",
+            "matched",
+            "negatives",
+            "negatives_silent",
+            "negative_usage_hits",
+            "errors",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("field_expected", "field_reported", "field_correct", "rule_tp", "rule_fp",
-                     "rule_fn", "rule_reported"):
+        for name in (
+            "field_expected",
+            "field_reported",
+            "field_correct",
+            "rule_tp",
+            "rule_fp",
+            "rule_fn",
+            "rule_reported",
+        ):
             getattr(self, name).update(getattr(other, name))
 
 
@@ -261,7 +275,8 @@ def score_package(labels: Labels, result: dict[str, Any]) -> Score:
         u for u in result.get("usages", []) if not labels.unscored(_norm_path(u["path"]))
     ]
     reported_findings = [
-        f for f in result.get("findings", [])
+        f
+        for f in result.get("findings", [])
         if not labels.unscored(_norm_path(f["path"]), f["rule"])
     ]
     score.errors = len(result.get("errors", []))
@@ -382,8 +397,9 @@ def summary(score: Score) -> dict[str, Any]:
             "recall": ratio(score.field_correct[name], score.field_expected[name]),
         }
     rules = {}
-    for rule in sorted(set(score.rule_tp) | set(score.rule_fp) | set(score.rule_fn)
-                       | set(score.rule_reported)):
+    for rule in sorted(
+        set(score.rule_tp) | set(score.rule_fp) | set(score.rule_fn) | set(score.rule_reported)
+    ):
         tp, fp, fn = score.rule_tp[rule], score.rule_fp[rule], score.rule_fn[rule]
         rules[rule] = {
             "reported": score.rule_reported[rule],
