@@ -137,12 +137,13 @@ def _requests(url: str | None, scope: str) -> Snippet:
 def _httpx(url: str | None, scope: str) -> Snippet:
     code = _header(url) + (
         "\nimport httpx\n\n\n"
-        "def treddy_token(client: httpx.Client) -> dict:\n"
+        "def treddy_token() -> dict:\n"
         '    """Request a new client-credentials token (there is no refresh)."""\n'
-        "    resp = client.post(\n"
+        "    resp = httpx.post(\n"
         "        TOKEN_URL,\n"
         f'        data={{"grant_type": "client_credentials", "scope": " ".join({scope})}},\n'
         "        auth=httpx.BasicAuth(CLIENT_ID, CLIENT_SECRET),\n"
+        "        timeout=10,\n"
         "    )\n"
         "    resp.raise_for_status()\n"
         "    return resp.json()  # access_token, expires_in: request again when it expires\n"
@@ -150,7 +151,8 @@ def _httpx(url: str | None, scope: str) -> Snippet:
     return Snippet(
         "httpx",
         "httpx",
-        "httpx.BasicAuth (or auth=(id, secret)) sends the HTTP Basic header.",
+        "httpx.BasicAuth (or auth=(id, secret)) sends the HTTP Basic header; the same arguments "
+        "work on an httpx.Client or AsyncClient.",
         code,
     )
 
@@ -158,15 +160,16 @@ def _httpx(url: str | None, scope: str) -> Snippet:
 def _aiohttp(url: str | None, scope: str) -> Snippet:
     code = _header(url) + (
         "\nimport aiohttp\n\n\n"
-        "async def treddy_token(session: aiohttp.ClientSession) -> dict:\n"
+        "async def treddy_token() -> dict:\n"
         '    """Request a new client-credentials token (there is no refresh)."""\n'
-        "    async with session.post(\n"
-        "        TOKEN_URL,\n"
-        f'        data={{"grant_type": "client_credentials", "scope": " ".join({scope})}},\n'
-        "        auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),\n"
-        "    ) as resp:\n"
-        "        resp.raise_for_status()\n"
-        "        return await resp.json()\n"
+        "    async with aiohttp.ClientSession() as session:\n"
+        "        async with session.post(\n"
+        "            TOKEN_URL,\n"
+        f'            data={{"grant_type": "client_credentials", "scope": " ".join({scope})}},\n'
+        "            auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),\n"
+        "        ) as resp:\n"
+        "            resp.raise_for_status()\n"
+        "            return await resp.json()\n"
     )
     return Snippet("aiohttp", "aiohttp", "aiohttp.BasicAuth sends the HTTP Basic header.", code)
 
