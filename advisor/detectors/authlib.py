@@ -142,6 +142,21 @@ REQUEST_OPTIONS = {
 REFRESHABLE_FLOWS = {"authorization_code", "authorization_code_pkce", "password", "device_code"}
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
+CALL_NAMES = {
+    "fetch_token",
+    "fetch_access_token",
+    "refresh_token",
+    "create_authorization_url",
+    "token_from_fragment",
+    "authorize_redirect",
+    "authorize_access_token",
+    "register",
+    "create_client",
+    "request",
+    "stream",
+    *API_METHODS,
+}
+
 _KNOWN_METHODS = {
     "client_secret_basic": "basic",
     "client_secret_post": "body",
@@ -205,6 +220,8 @@ class _Detector:
         ctx = self.ctx
         values: list[tuple[cst.Call, CallV]] = []
         for call in ctx.index.calls:
+            if not self._relevant(call):
+                continue
             v = ctx.value(call)
             if isinstance(v, CallV):
                 values.append((call, v))
@@ -223,6 +240,19 @@ class _Detector:
                 for url in client.api_urls:
                     if url not in u.api_urls:
                         u.api_urls.append(url)
+
+    def _relevant(self, call: cst.Call) -> bool:
+        """Cheap name test before evaluating a call."""
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in CALL_NAMES:
+                return True
+        elif isinstance(func, cst.Name):
+            if func.value == "getattr" or func.value in self.ctx.index.classes:
+                return True
+        else:
+            return False
+        return (self.ctx.qualname(func) or "").startswith("authlib.")
 
     def _dispatch(self, call: cst.Call, v: CallV) -> None:
         q = v.qualname
