@@ -844,3 +844,38 @@ def test_flow_without_code_verifier_is_plain_auth_code() -> None:
     flow.fetch_token(code="abc")
     """
     one(GOOGLE + textwrap.dedent(code), header=False, flow="authorization_code")
+
+
+def test_subclass_override_calling_super_fetch_token() -> None:
+    found = usages(
+        """
+        from requests.auth import HTTPBasicAuth
+
+        class UserHandler(OAuth2Session):
+            def __init__(self, *, client_id, redirect_uri, scope):
+                super().__init__(client_id, redirect_uri=redirect_uri, scope=scope)
+
+            def get_authorization_url(self):
+                url, state = self.authorization_url(
+                    AUTH_URL, code_challenge=self._client.create_code_challenge(
+                        self._client.create_code_verifier(128), "S256"),
+                    code_challenge_method="S256")
+                return url
+
+            def fetch_token(self, authorization_response):
+                return super().fetch_token(
+                    TOKEN_URL, authorization_response=authorization_response,
+                    auth=HTTPBasicAuth(CID, os.environ["S"]), include_client_id=True,
+                    code_verifier=self._client.code_verifier)
+
+        h = UserHandler(client_id=CID, redirect_uri=CB, scope=["tweet.read"])
+        h.fetch_token("https://app.example.com/callback?code=abc")
+        """
+    )
+    # the outside call runs the override (one-argument signature), not the library method
+    assert [(u.operation, u.flow, u.client_auth, u.span.line) for u in found] == [
+        ("authorization_url", "authorization_code_pkce", "none", 20),
+        ("token_request", "authorization_code_pkce", "basic", 27),
+    ]
+    assert found[1].token_url == "https://auth.treddy.com/oauth/token"
+    assert found[0].client_key == found[1].client_key

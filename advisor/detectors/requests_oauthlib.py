@@ -189,10 +189,12 @@ def detect(ctx: ModuleContext) -> None:
         if _flow_object(v) is not None and v.method is None:
             _flow(ctx, flows, v)
             continue
-        recv = v.receiver
+        recv = _super_receiver(ctx, call, v.receiver)
         if v.method is None or recv is None:
             continue
         if is_session(recv):
+            if _overridden(ctx, recv, v.method) and not _is_super_call(call):
+                continue  # the project's override runs, not the library method
             s = _session(ctx, sessions, recv, None)
             for k, val in recv.kw.items():
                 if k.startswith("@"):
@@ -207,6 +209,50 @@ def detect(ctx: ModuleContext) -> None:
 
 
 # -- sessions -------------------------------------------------------------------------------
+
+
+def _is_super_call(call: cst.Call) -> bool:
+    f = call.func
+    return (
+        isinstance(f, cst.Attribute)
+        and isinstance(f.value, cst.Call)
+        and isinstance(f.value.func, cst.Name)
+        and f.value.func.value == "super"
+    )
+
+
+def _super_receiver(ctx: ModuleContext, call: cst.Call, recv: V | None) -> V | None:
+    """``super().fetch_token(...)`` inside a subclass: the receiver is the instance itself."""
+    if not (isinstance(recv, CallV) and recv.qualname == "builtins.super"):
+        return recv
+    if not _is_super_call(call):
+        return recv
+    cls = ctx.ev.enclosing_class(call)
+    if cls is None:
+        return recv
+    return ctx.ev.self_value(cls, 0)
+
+
+def _overridden(ctx: ModuleContext, recv: CallV, method: str) -> bool:
+    """The project subclass (or one of its project bases) defines ``method`` itself."""
+    if not recv.local_class or not isinstance(recv.node, cst.ClassDef):
+        return False
+    seen: set[int] = set()
+    todo = [recv.node]
+    while todo:
+        cls = todo.pop()
+        if id(cls) in seen:
+            continue
+        seen.add(id(cls))
+        info = ctx.index.class_of_node.get(id(cls))
+        if info is None:
+            continue
+        if method in info.methods:
+            return True
+        for base in cls.bases:
+            if isinstance(base.value, cst.Name) and base.value.value in ctx.index.classes:
+                todo.append(ctx.index.classes[base.value.value].node)
+    return False
 
 
 def _session_key(ctx: ModuleContext, v: CallV) -> str | None:
