@@ -64,7 +64,12 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
     from advisor.discovery import discover
 
     files = list(
-        discover(paths, excludes=options.excludes, respect_gitignore=options.respect_gitignore)
+        discover(
+            paths,
+            excludes=options.excludes,
+            respect_gitignore=options.respect_gitignore,
+            root=options.root,
+        )
     )
     if not options.excludes:
         return files

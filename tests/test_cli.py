@@ -413,3 +413,18 @@ def test_cached_result_is_recomputed_when_an_imported_module_changes(project: Pa
     assert rules_in(check("pkg", "--format", "json")) == ["TRD401"]
     write(project / "pkg" / "settings.py", 'TOKEN_URL = "https://auth.treddy.com/oauth/token"\n')
     assert rules_in(check("pkg", "--format", "json")) == []
+
+
+def test_inside_a_git_repository_gitignored_files_are_skipped(project: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("generated/\n")
+    write(project / "generated" / "client.py", VIOLATING)
+    write(project / "app.py", VIOLATING)
+    doc = json.loads(check(".", "--format", "json").stdout)
+    assert doc["summary"]["files_scanned"] == 1
+    assert {f["path"] for f in doc["findings"]} == {"app.py"}
+    # Staged files named by pre-commit are analysed, ignored ones are not.
+    assert check("app.py", "generated/client.py", "--format", "json").exit_code == 1
+    assert check("generated/client.py").exit_code == 0
