@@ -40,6 +40,21 @@ def one(code: str, header: bool = True, **expected: object) -> Usage:
     return u
 
 
+def pair(code: str, http: str = "requests", header: bool = True, **expected: object) -> list[Usage]:
+    """The oauthlib usage at the prepare call and the usage of the request that sends it."""
+    found = usages(code, header)
+    assert [u.library for u in found] == ["oauthlib", http], [
+        (u.library, u.operation, u.span.line) for u in found
+    ]
+    for u in found:
+        for k, v in expected.items():
+            assert getattr(u, k) == v, (u.library, k, getattr(u, k), v)
+    assert found[0].client_key == found[1].client_key
+    assert found[0].span.line <= found[1].span.line
+    return found
+
+
+SEND = dict(operation="token_request", flow="client_credentials", grant_type="client_credentials")
 CC = dict(
     library="oauthlib",
     operation="token_request",
@@ -58,18 +73,18 @@ def test_o1_prepare_token_request_sent_with_basic_auth() -> None:
             return r.json()
         """
     )
-    assert len(f.usages) == 1, "the raw detector must not report the same request again"
-    u = f.usages[0]
-    assert (u.library, u.flow, u.grant_type, u.client_auth) == (
-        "oauthlib",
-        "client_credentials",
-        "client_credentials",
-        "basic",
-    )
-    assert u.token_url == "https://auth.treddy.com/oauth/token"
-    assert u.scopes == ["deals:read"]
-    assert u.secret_source == "literal"
-    assert any("sent with requests" in e for e in u.evidence)
+    # the prepare site and the send site; the raw detector does not report the send again
+    assert [(u.library, u.span.line) for u in f.usages] == [("oauthlib", 14), ("requests", 15)]
+    for u in f.usages:
+        assert (u.flow, u.grant_type, u.client_auth) == (
+            "client_credentials",
+            "client_credentials",
+            "basic",
+        )
+        assert u.token_url == "https://auth.treddy.com/oauth/token"
+        assert u.scopes == ["deals:read"]
+        assert u.secret_source == "literal"
+    assert any("sent with requests at line 15" in e for e in f.usages[0].evidence)
     assert [s.role for s in f.secrets] == ["credential_pair"]
 
 
@@ -80,16 +95,16 @@ def test_o2_prepare_request_body_with_secret_is_body() -> None:
         r = requests.post(TOKEN_URL, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
         """
     )
-    assert len(f.usages) == 1
-    u = f.usages[0]
-    assert (u.flow, u.client_auth, u.token_url, u.scopes) == (
-        "client_credentials",
-        "body",
-        "https://auth.treddy.com/oauth/token",
-        [],
-    )
-    assert u.client_id is not None and u.client_id.source == "literal"
-    assert u.fix_hints == {"move_body_credentials_to_auth": True}
+    assert [u.library for u in f.usages] == ["oauthlib", "requests"]
+    for u in f.usages:
+        assert (u.flow, u.client_auth, u.token_url, u.scopes) == (
+            "client_credentials",
+            "body",
+            "https://auth.treddy.com/oauth/token",
+            [],
+        )
+        assert u.client_id is not None and u.client_id.source == "literal"
+    assert f.usages[0].fix_hints == {"move_body_credentials_to_auth": True}
     assert [s.role for s in f.secrets] == ["client_secret"]
 
 
@@ -122,8 +137,10 @@ def test_o4_refresh_token_request_with_basic() -> None:
         """
     )
     assert [(u.operation, u.flow, u.grant_type, u.client_auth, u.token_url) for u in found] == [
-        ("refresh", "refresh_token", "refresh_token", "basic", TOKEN_URL_VALUE)
+        ("refresh", "refresh_token", "refresh_token", "basic", TOKEN_URL_VALUE),
+        ("refresh", "refresh_token", "refresh_token", "basic", TOKEN_URL_VALUE),
     ]
+    assert [u.library for u in found] == ["oauthlib", "requests"]
 
 
 TOKEN_URL_VALUE = "https://auth.treddy.com/oauth/token"
@@ -142,7 +159,7 @@ def test_prepared_body_without_visible_request_and_no_secret_is_unknown() -> Non
 
 
 def test_request_without_auth_sends_no_client_auth() -> None:
-    one(
+    pair(
         """
         def token():
             body = BackendApplicationClient(CID).prepare_request_body()
@@ -150,12 +167,12 @@ def test_request_without_auth_sends_no_client_auth() -> None:
         """,
         client_auth="none",
         token_url=TOKEN_URL_VALUE,
-        **CC,
+        **SEND,
     )
 
 
 def test_inline_body_in_the_request() -> None:
-    one(
+    pair(
         """
         from requests.auth import HTTPBasicAuth
         c = BackendApplicationClient(CID)
@@ -163,7 +180,7 @@ def test_inline_body_in_the_request() -> None:
         """,
         client_auth="basic",
         token_url=TOKEN_URL_VALUE,
-        **CC,
+        **SEND,
     )
 
 
@@ -181,7 +198,7 @@ def test_rebound_body_is_not_the_prepared_one() -> None:
 
 
 def test_basic_auth_plus_secret_in_body_is_body() -> None:
-    one(
+    pair(
         """
         def token():
             url, headers, body = BackendApplicationClient(CID).prepare_token_request(
@@ -189,7 +206,7 @@ def test_basic_auth_plus_secret_in_body_is_body() -> None:
             return requests.post(url, headers=headers, data=body, auth=(CID, SECRET))
         """,
         client_auth="body",
-        **CC,
+        **SEND,
     )
 
 
@@ -201,8 +218,8 @@ def test_verify_false_on_consuming_request() -> None:
             return requests.post(url, headers=headers, data=body, auth=(CID, SECRET), verify=False)
         """
     )
-    assert [u.verify_disabled for u in f.usages] == [True]
-    assert [t.kind for t in f.transport] == ["verify_disabled"]
+    assert [u.verify_disabled for u in f.usages] == [True, True]
+    assert [(t.kind, t.span.line) for t in f.transport] == [("verify_disabled", 14)]
 
 
 def test_httpx_consumer_with_client_auth() -> None:
@@ -214,8 +231,27 @@ def test_httpx_consumer_with_client_auth() -> None:
         with httpx.Client(auth=(cid, secret)) as http:
             return http.post("https://auth.treddy.com/oauth/token", content=body)
     """
-    u = one(code, header=False, client_auth="basic", scopes=["r"], **CC)
-    assert u.secret is not None and u.secret.source == "parameter"
+    found = pair(code, http="httpx", header=False, client_auth="basic", scopes=["r"], **SEND)
+    assert found[1].token_url == TOKEN_URL_VALUE
+    for u in found:
+        assert u.secret is not None and u.secret.source == "parameter"
+
+
+def test_two_sends_with_different_auth() -> None:
+    found = usages(
+        """
+        def token(use_basic):
+            url, headers, body = WebApplicationClient(CID).prepare_token_request(TOKEN_URL, code="c")
+            if use_basic:
+                return requests.post(url, headers=headers, data=body, auth=(CID, SECRET))
+            return requests.post(url, headers=headers, data=body)
+        """
+    )
+    assert [(u.library, u.flow, u.client_auth) for u in found] == [
+        ("oauthlib", "authorization_code", "unknown"),
+        ("requests", "authorization_code", "basic"),
+        ("requests", "authorization_code", "none"),
+    ]
 
 
 def test_legacy_client_password_grant() -> None:

@@ -227,23 +227,19 @@ def _prepare(ctx: ModuleContext, call: cst.Call, v: CallV, info: ClientInfo, met
     if rt is not None:
         ctx.record_secret(rt, "refresh_token", f"refresh_token= of {method}", call)
 
-    consumer = _consumer(ctx, call, body_index)
-    verify = False
+    consumers = _consumers(ctx, call, body_index)
+    sends = [_send(ctx, c, ev) for c in consumers]
+    verify = any(x.verify_disabled for x in sends)
     token_url = url_text(args.get("token_url"))
-    if consumer is not None:
-        lib, cargs, session, ccall = consumer
-        evidence.append(f"sent with {lib} at line {ctx.span(ccall).line}")
-        auth_from_value(ev, cargs.get("auth"), ctx, ccall, "auth=")
-        if session is not None and not ev.basic and not ev.unknown_auth:
-            auth_from_value(
-                ev, session.kw.get("auth", session.kw.get("@auth")), ctx, ccall, "session auth"
-            )
-        auth_from_headers(ev, cargs.get("headers"), ctx, ccall)
-        auth_from_url(ev, cargs.get("url"), ctx, ccall)
-        verify = _verify_off(lib, cargs, session)
+    if sends:
+        for x in sends:
+            evidence.append(f"sent with {x.library} at line {x.span.line}")
+        methods = {x.client_auth for x in sends}
+        client_auth = methods.pop() if len(methods) == 1 else "unknown"
+        first = sends[0]
         if token_url is None and body_index is None:
-            token_url = url_text(cargs.get("url"))
-        client_auth = ev.method(body_known=True)
+            token_url = first.token_url
+        ev = first.ev
     elif ev.body_secret is not None:
         client_auth = "body"
     else:
@@ -275,8 +271,27 @@ def _prepare(ctx: ModuleContext, call: cst.Call, v: CallV, info: ClientInfo, met
     )
     if ev.body_secret is not None:
         u.fix_hints["move_body_credentials_to_auth"] = True
-    if verify and consumer is not None:
-        transport_fact(ctx, consumer[3], "TLS verification disabled on an oauthlib token request")
+    # Each send is a token request of its own on the wire (library of the HTTP client).
+    for x, (_lib, _a, _s, ccall) in zip(sends, consumers, strict=True):
+        x_ev = x.ev
+        usage(
+            ctx,
+            ccall,
+            x.library,
+            operation,
+            flow=flow,
+            grant_type=grant,
+            client_auth=x.client_auth,
+            token_url=x.token_url or token_url,
+            scopes=scopes,
+            client_id=ctx.credential(x_ev.client_id) if x_ev.client_id is not None else None,
+            secret=ctx.credential(x_ev.secret) if x_ev.secret is not None else None,
+            verify_disabled=x.verify_disabled,
+            client_key=u.client_key,
+            evidence=[f"sends the body prepared by oauthlib {info.cls}.{method}", *x_ev.notes],
+        )
+        if x.verify_disabled:
+            transport_fact(ctx, ccall, "TLS verification disabled on an oauthlib token request")
 
 
 def _body_credentials(
@@ -311,10 +326,17 @@ def _body_credentials(
         fields_from_body(ev, fields, "body", ctx, call)
 
 
-def _consumer(
-    ctx: ModuleContext, call: cst.Call, body_index: int | None
-) -> tuple[str, dict[str, V], CallV | None, cst.Call] | None:
-    """The HTTP call in the same function that sends what ``call`` prepared."""
+Consumer = tuple[str, dict[str, V], CallV | None, cst.Call]
+
+
+def _consumer(ctx: ModuleContext, call: cst.Call, body_index: int | None) -> Consumer | None:
+    """The first HTTP call in the same function that sends what ``call`` prepared."""
+    found = _consumers(ctx, call, body_index)
+    return found[0] if found else None
+
+
+def _consumers(ctx: ModuleContext, call: cst.Call, body_index: int | None) -> list[Consumer]:
+    """The HTTP calls in the same function that send what ``call`` prepared."""
     from advisor.detectors.raw_http import _classify_call
 
     parent = ctx.index.parent.get(id(call))
@@ -323,11 +345,12 @@ def _consumer(
         if isinstance(outer, cst.Call):
             found = _classify_call(ctx.value(outer))
             if found is not None:
-                return (*found, outer)
-        return None
+                return [(*found, outer)]
+        return []
     names = _bound_names(ctx, call, body_index)
+    out: list[Consumer] = []
     if not names:
-        return None
+        return out
     fn = ctx.ev.enclosing_function(call)
     start = ctx.index.seq.get(id(call), 0)
     for c in ctx.index.calls:
@@ -344,8 +367,43 @@ def _consumer(
             continue
         found = _classify_call(ctx.value(c))
         if found is not None:
-            return (*found, c)
-    return None
+            out.append((*found, c))
+    return out
+
+
+@dataclass
+class _Send:
+    library: str
+    span: object
+    ev: AuthEvidence
+    client_auth: str
+    token_url: str | None
+    verify_disabled: bool
+
+
+def _send(ctx: ModuleContext, consumer: Consumer, body: AuthEvidence) -> _Send:
+    """Client authentication of one request sending a prepared body (body facts + request)."""
+    lib, cargs, session, ccall = consumer
+    ev = AuthEvidence(
+        body_secret=body.body_secret,
+        body_client_id=body.body_client_id,
+        notes=list(body.notes),
+    )
+    auth_from_value(ev, cargs.get("auth"), ctx, ccall, "auth=")
+    if session is not None and not ev.basic and not ev.unknown_auth:
+        auth_from_value(
+            ev, session.kw.get("auth", session.kw.get("@auth")), ctx, ccall, "session auth"
+        )
+    auth_from_headers(ev, cargs.get("headers"), ctx, ccall)
+    auth_from_url(ev, cargs.get("url"), ctx, ccall)
+    return _Send(
+        lib,
+        ctx.span(ccall),
+        ev,
+        ev.method(body_known=True),
+        url_text(cargs.get("url")),
+        _verify_off(lib, cargs, session),
+    )
 
 
 def _still_bound(
