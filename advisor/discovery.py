@@ -92,7 +92,7 @@ def _lenient_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
         return pathspec.GitIgnoreSpec.from_lines(good)
 
 
-def _read_ignore_file(path: Path) -> pathspec.GitIgnoreSpec | None:
+def _read_ignore_file(path: str) -> pathspec.GitIgnoreSpec | None:
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -131,33 +131,46 @@ class _Gitignores:
     """The .gitignore files that apply below a base directory, loaded lazily and cached."""
 
     base: str
-    specs: dict[str, pathspec.GitIgnoreSpec | None] = field(default_factory=dict)
+    chains: dict[tuple[str, ...], tuple[tuple[int, pathspec.GitIgnoreSpec], ...]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         info = os.path.join(self.base, ".git", "info", "exclude")
-        self.info_exclude = _read_ignore_file(Path(info)) if os.path.isfile(info) else None
+        self.info_exclude = _read_ignore_file(info) if os.path.isfile(info) else None
 
-    def _spec(self, directory: str) -> pathspec.GitIgnoreSpec | None:
-        if directory not in self.specs:
-            self.specs[directory] = _read_ignore_file(Path(directory, ".gitignore"))
-        return self.specs[directory]
+    def _chain(self, dir_parts: tuple[str, ...]) -> tuple[tuple[int, pathspec.GitIgnoreSpec], ...]:
+        """The .gitignore specs from the base down to ``dir_parts``, with their depth."""
+        cached = self.chains.get(dir_parts)
+        if cached is not None:
+            return cached
+        # The walk asks for a directory right after its parent: extend the nearest known one.
+        start = len(dir_parts)
+        while start > 0 and dir_parts[:start] not in self.chains:
+            start -= 1
+        chain = self.chains.get(dir_parts[:start], ())
+        if dir_parts[:start] not in self.chains:
+            start = 0
+        for depth in range(start, len(dir_parts) + 1):
+            key = dir_parts[:depth]
+            if key not in self.chains:
+                spec = _read_ignore_file(os.path.join(self.base, *key, ".gitignore"))
+                self.chains[key] = (*chain, (depth, spec)) if spec is not None else chain
+            chain = self.chains[key]
+        return chain
 
     def decide(self, parts: list[str], is_dir: bool) -> bool | None:
         """True: ignored; False: re-included by a negation; None: no pattern matches.
 
         The deepest .gitignore with a matching pattern wins, as in git.
         """
-        for depth in range(len(parts) - 1, -1, -1):
-            spec = self._spec(os.path.join(self.base, *parts[:depth]))
-            if spec is None:
-                continue
-            rel = "/".join(parts[depth:]) + ("/" if is_dir else "")
-            include = spec.check_file(rel).include
+        suffix = "/" if is_dir else ""
+        for depth, spec in reversed(self._chain(tuple(parts[:-1]))):
+            include = spec.check_file("/".join(parts[depth:]) + suffix).include
             if include is not None:
                 return include
         if self.info_exclude is not None:
-            rel = "/".join(parts) + ("/" if is_dir else "")
-            include = self.info_exclude.check_file(rel).include
+            include = self.info_exclude.check_file("/".join(parts) + suffix).include
             if include is not None:
                 return include
         return None
