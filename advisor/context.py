@@ -77,6 +77,7 @@ class ModuleContext:
     ) -> None:
         self.path = path
         self.module = module
+        self.text: str = ""  # the source text (set by the analyzer; never regenerate it)
         self.index = index
         self.imports = index.imports
         self.ev = evaluator

@@ -17,7 +17,7 @@ SETTERS = {"os.putenv", "os.environ.setdefault", "os.environ.update", "os.enviro
 
 
 def detect(ctx: ModuleContext) -> None:
-    if not any(o in ctx.module.code for o in OVERRIDES) and not any(
+    if not any(o in ctx.text for o in OVERRIDES) and not any(
         _names_override(s) for s in ctx.index.strings
     ):
         return
