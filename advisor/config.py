@@ -264,15 +264,17 @@ class RuleFilter:
     """
 
     def __init__(self, config: Config) -> None:
-        import pathspec
-
         self.selected = [*config.select, *config.extend_select]
         self.ignored = list(config.ignore)
         self.root = config.root
-        self._per_file = [
-            (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
-            for pattern, codes in config.per_file_ignores.items()
-        ]
+        self._per_file: list[tuple[Any, list[str]]] = []
+        if config.per_file_ignores:
+            import pathspec
+
+            self._per_file = [
+                (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
+                for pattern, codes in config.per_file_ignores.items()
+            ]
 
     def enabled(self, code: str) -> bool:
         selected = _most_specific(self.selected, code)

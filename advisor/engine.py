@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,6 +225,8 @@ def _analyse(
         for path in misses:
             yield _analyse_one(path)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     # Imported before the pool forks so that workers inherit libcst instead of importing it.
     import advisor.analyzer  # noqa: F401
 
