@@ -250,7 +250,7 @@ def describe_exception(exc: BaseException) -> str:
     msg = str(exc)
     if msg:
         text += f": {_scrub(msg)}"
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
     # The innermost frame of this project's code says which detector failed.
     ours = [f for f in frames if "advisor" in f.filename.replace("\\", "/").split("/")]
     where = (ours or frames)[-1:] if frames else []
