@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from advisor.context import ForeignNode, ModuleContext
+from advisor.detectors.named_secrets import LITERAL_AFTER_NAME
 from advisor.index import ModuleIndex, build_index
 from advisor.model import FileError, FileFacts, Span
 from advisor.source import SourceFile, display_path, read_source
@@ -43,6 +44,8 @@ DETECTORS = (
     "advisor.detectors.httpx_oauth",
     "advisor.detectors.raw_http",
     "advisor.detectors.transport",
+    # last: it only adds literals that no role-based detector reported
+    "advisor.detectors.named_secrets",
 )
 
 
@@ -182,8 +185,12 @@ class Project:
             except OSError:
                 text = b""
             self._texts[modname] = text
-        return re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=[^=]", text,
-                         re.MULTILINE) is not None
+        return (
+            re.search(
+                rb"^" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=[^=]", text, re.MULTILINE
+            )
+            is not None
+        )
 
     def _own(self, loaded: _Loaded, v: V) -> None:
         from advisor.values import Text
@@ -230,7 +237,8 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         facts.skipped = "no OAuth vocabulary"
         return facts
     protocol_words = PROTOCOL_WORDS.search(data) is not None
-    if not protocol_words and not LIBRARY_IMPORT.search(data):
+    named_literal = LITERAL_AFTER_NAME.search(data) is not None
+    if not protocol_words and not named_literal and not LIBRARY_IMPORT.search(data):
         facts.skipped = "no HTTP or OAuth library imported"
         return facts
     module = parse(src.text, src.display_path)

@@ -821,7 +821,13 @@ class _Evaluation:
         elif auth == "query" and required != "query":
             self.add_for_usage("TRD202", usage, confidence, related=related)
         elif auth == "none" and required != "none":
-            needs = [f for f in sorted(self.origin_flows(usage)) if self.policy.requires_secret(f)]
+            # Only flows the policy supports: an unsupported flow is already TRD101/TRD102, and
+            # its fix (switch to client credentials) brings Basic auth with it.
+            needs = [
+                f
+                for f in sorted(self.origin_flows(usage))
+                if self.policy.requires_secret(f) and self.policy.is_supported(f)
+            ]
             if needs and usage.flow != "refresh_token":
                 self.add_for_usage(
                     "TRD203",

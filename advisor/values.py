@@ -723,23 +723,40 @@ class Evaluator:
         depth: int,
         e: cst.CSTNode,
     ) -> V:
-        cinfo = self.idx.class_of_node.get(id(cls))
-        if cinfo is None:
-            return Unknown("self attribute", e)
-        assigned = cinfo.self_attrs.get(attr)
-        if assigned:
-            if len(assigned) > 1:
-                # set in __init__ and changed elsewhere (a cached token, a lazy client): the
-                # value at any given use cannot be told from the source
-                return Unknown(f"self.{attr} is assigned in several places", e)
-            _, value, _fn = assigned[-1]
-            return self.eval(value, env, depth + 1)
-        if attr in cinfo.methods:
-            return FuncRef(cinfo.methods[attr], obj)
-        sinfo = self.idx.scopes.get(id(cls))
-        if sinfo and attr in sinfo.bindings:
-            return self._binding_value(attr, sinfo.bindings[attr][-1], sinfo, env, depth)
+        # the class itself first, then its base classes defined in the same module
+        for klass in self._mro(cls):
+            cinfo = self.idx.class_of_node.get(id(klass))
+            if cinfo is None:
+                continue
+            assigned = cinfo.self_attrs.get(attr)
+            if assigned:
+                if len(assigned) > 1:
+                    # set in __init__ and changed elsewhere (a cached token, a lazy client): the
+                    # value at any given use cannot be told from the source
+                    return Unknown(f"self.{attr} is assigned in several places", e)
+                _, value, _fn = assigned[-1]
+                return self.eval(value, env, depth + 1)
+            if attr in cinfo.methods:
+                method = cinfo.methods[attr]
+                if _is_property(method):
+                    return self._inline(FuncRef(method, obj), None, (), {}, False, env, depth)
+                return FuncRef(method, obj)
+            sinfo = self.idx.scopes.get(id(klass))
+            if sinfo and attr in sinfo.bindings:
+                return self._binding_value(attr, sinfo.bindings[attr][-1], sinfo, env, depth)
         return BoundAttr(obj, attr, e)
+
+    def _mro(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        out = [cls]
+        i = 0
+        while i < len(out) and len(out) < 16:
+            for base in out[i].bases:
+                if isinstance(base.value, cst.Name):
+                    info = self.idx.classes.get(base.value.value)
+                    if info is not None and info.node not in out:
+                        out.append(info.node)
+            i += 1
+        return out
 
     def _subscript(self, e: cst.Subscript, env: dict[tuple[int, str], V], depth: int) -> V:
         base = self.eval(e.value, env, depth + 1)
@@ -799,6 +816,11 @@ class Evaluator:
     def _call(self, e: cst.Call, env: dict[tuple[int, str], V], depth: int) -> V:
         func = self.eval(e.func, env, depth + 1)
         pos, kw, star = self.eval_args(e, env, depth)
+        if isinstance(func, Ref) and func.qualname == "builtins.super":
+            # super().method(...) acts on the same object as self.method(...)
+            cls = self.enclosing_class(e)
+            if cls is not None:
+                return self.self_value(cls, depth)
         if isinstance(func, Ref):
             q = func.qualname
             if q in ENV_GETTERS or q.endswith(".environ.get") or q == "os.environ.setdefault":
@@ -903,7 +925,7 @@ class Evaluator:
     def _inline(
         self,
         func: FuncRef,
-        call: cst.Call,
+        call: cst.Call | None,
         pos: tuple[V, ...],
         kw: dict[str, V],
         star: bool,
@@ -936,6 +958,15 @@ class Evaluator:
         if len(returns) != 1 or returns[0].value is None:
             return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
         return self.eval(returns[0].value, new_env, depth + 2)
+
+
+def _is_property(fn: cst.FunctionDef) -> bool:
+    for d in fn.decorators:
+        dec = d.decorator
+        name = dec.attr.value if isinstance(dec, cst.Attribute) else getattr(dec, "value", None)
+        if name in ("property", "cached_property", "cache_readonly", "lazy_property"):
+            return True
+    return False
 
 
 def _returns(fn: cst.FunctionDef) -> list[cst.Return]:

@@ -296,3 +296,34 @@ def test_insecure_transport_override():
         'import os\nprint(os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"))\n', "a.py"
     )
     assert facts.transport == []
+
+
+def test_session_created_in_base_class_init():
+    u = only_usage(
+        """
+        class Base:
+            def __init__(self):
+                self._session = requests.Session()
+
+        class Client(Base):
+            def token(self, cid, secret):
+                return self._session.post(TOKEN_URL, data={"grant_type": "client_credentials"},
+                                          auth=(cid, secret))
+        """
+    )
+    assert (u.library, u.client_auth, u.secret_source) == ("requests", "basic", "parameter")
+
+
+def test_session_from_property():
+    u = only_usage(
+        """
+        class Client:
+            @property
+            def http(self):
+                return httpx.Client(auth=(CID, SECRET))
+
+            def token(self):
+                return self.http.post(TOKEN_URL, data={"grant_type": "client_credentials"})
+        """
+    )
+    assert (u.library, u.client_auth) == ("httpx", "basic")

@@ -1,0 +1,80 @@
+"""Literals held by names that can only mean an OAuth credential.
+
+Role-based detection (the other detectors) finds secrets by what an OAuth call does with them.
+This one covers the rest of issue 3's definition: a literal under a name that unambiguously means
+a client secret or a token — ``client_secret="..."`` passed to any factory, a ``"client_secret"``
+dict key, ``TREDDY_CLIENT_SECRET = "..."``. Deliberately narrow: ``TOKEN_URL``, ``token``,
+``password`` or ``secret_key`` are not OAuth credentials by name alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from advisor.context import ModuleContext
+from advisor.values import Text
+
+ROLE_BY_NAME = (
+    (re.compile(r"^(?:\w+_)?client_?secret$", re.IGNORECASE), "client_secret"),
+    (re.compile(r"^(?:oauth2?_)?access_token$", re.IGNORECASE), "access_token"),
+    (re.compile(r"^(?:oauth2?_)?refresh_token$", re.IGNORECASE), "refresh_token"),
+)
+
+# Stage-2 trigger for files without an OAuth library import: a literal right after such a name.
+LITERAL_AFTER_NAME = re.compile(
+    rb"(?:client_?secret|access_token|refresh_token)[\"']?\s*[:=]\s*[rRbBuU]*[\"']", re.IGNORECASE
+)
+
+
+def _role(name: str) -> str | None:
+    for pattern, role in ROLE_BY_NAME:
+        if pattern.match(name):
+            return role
+    return None
+
+
+def detect(ctx: ModuleContext) -> None:
+    taken = {(s.path, s.span.line, s.span.column) for s in ctx.facts.secrets}
+    for node, name, value in _candidates(ctx):
+        role = _role(name)
+        if role is None:
+            continue
+        v = ctx.value(value)
+        if not isinstance(v, Text) or v.known is None or "://" in v.known or " " in v.known.strip():
+            continue
+        cred = ctx.credential(v)
+        if cred.literal_span is None:
+            continue
+        key = (cred.literal_path or ctx.path, cred.literal_span.line, cred.literal_span.column)
+        if key in taken:
+            continue  # already reported by its role in an OAuth call
+        taken.add(key)
+        ctx.record_secret(v, role, f"literal assigned to {name}", node)
+
+
+def _candidates(ctx: ModuleContext):  # noqa: ANN202 - generator of (node, name, value)
+    for call in ctx.index.calls:
+        for arg in call.args:
+            if arg.keyword is not None and isinstance(
+                arg.value, (cst.SimpleString, cst.ConcatenatedString)
+            ):
+                yield arg, arg.keyword.value, arg.value
+    for scope in ctx.index.scopes.values():
+        for name, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind == "assign" and isinstance(
+                    b.value, (cst.SimpleString, cst.ConcatenatedString)
+                ):
+                    yield b.value, name, b.value
+    for s in ctx.index.strings:
+        parent = ctx.index.parent.get(id(s))
+        if isinstance(parent, cst.DictElement) and parent.key is s:
+            key = ctx.value(s)
+            if (
+                isinstance(key, Text)
+                and key.known
+                and isinstance(parent.value, (cst.SimpleString, cst.ConcatenatedString))
+            ):
+                yield parent, key.known, parent.value

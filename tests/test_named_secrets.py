@@ -1,0 +1,69 @@
+"""Literals under names that can only mean an OAuth credential, and the look-alikes that are not."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from advisor.analyzer import analyze_text
+
+
+def secrets_of(code: str, path: str = "app.py"):
+    facts = analyze_text(textwrap.dedent(code), path)
+    return [(s.span.line, s.role) for s in facts.secrets]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # keyword of any factory (flask-dance style blueprints, SDK constructors)
+        (
+            'make_blueprint(client_id="abc", client_secret="9f8e7d6c5b4a39281706f5e4d3c2")\n',
+            [(1, "client_secret")],
+        ),
+        ('TREDDY_CLIENT_SECRET = "tr_sk_live_9f8e7d6c5b4a39281706"\n', [(1, "client_secret")]),
+        ('CONF = {"client_secret": "tr_sk_live_9f8e7d6c5b4a39281706"}\n', [(1, "client_secret")]),
+        (
+            'token = {"access_token": "ya29.a0AfH6SMBx3k9vQ7Lw2", "refresh_token": "1//0gJx8r7Qm"}\n',
+            [(1, "access_token"), (1, "refresh_token")],
+        ),
+    ],
+)
+def test_flagged(code, expected):
+    assert secrets_of(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'ACCESS_TOKEN_URL = "https://auth.treddy.com/oauth/token"\n',
+        'TOKEN_URL = "https://auth.treddy.com/oauth/token"\n',
+        'client_secret = "YOUR_CLIENT_SECRET"\n',
+        'make_blueprint(client_id="abc", client_secret="<secret>")\n',
+        'SECRET_KEY = "django-insecure-9f8e7d6c5b4a39281706"\n',
+        'password = "hunter2-but-longer"\n',
+        'access_token = "https://example.com/token"\n',
+        'msg = {"access_token": "the access token we got back"}\n',
+        'client_secret = os.environ["TREDDY_CLIENT_SECRET"]\n',
+    ],
+)
+def test_lookalikes_silent(code):
+    assert secrets_of("import os\n" + code) == []
+
+
+def test_literal_reported_once_when_a_role_detector_saw_it_too():
+    code = """
+    import requests
+    client_secret = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+    requests.post("https://auth.treddy.com/oauth/token",
+                  data={"grant_type": "client_credentials"}, auth=("cid", client_secret))
+    """
+    assert len(secrets_of(code)) == 1
+
+
+def test_in_test_file_is_marked():
+    facts = analyze_text(
+        'bp = make_blueprint(client_secret="9f8e7d6c5b4a39281706f5e4")\n', "tests/test_login.py"
+    )
+    assert [s.in_test_file for s in facts.secrets] == [True]
