@@ -254,10 +254,10 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         ctx.text = src.text
         for det in detector_modules():
             roots = getattr(det, "ROOTS", None)
-            if roots and not index.imports.imports_any(roots):
-                # a token request through a session imported from another project module
-                if not (protocol_words and getattr(det, "RUN_ON_PROTOCOL_WORDS", False)):
-                    continue
+            # a token request can go through a session imported from another project module
+            by_words = protocol_words and getattr(det, "RUN_ON_PROTOCOL_WORDS", False)
+            if roots and not index.imports.imports_any(roots) and not by_words:
+                continue
             det.detect(ctx)
     except RecursionError:
         return FileError(src.display_path, "nesting too deep to analyse", "limit")
