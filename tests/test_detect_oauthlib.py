@@ -410,3 +410,27 @@ def test_oauth1_client_is_silent() -> None:
     uri, headers, body = c.sign("https://api.example.com/x")
     """
     assert usages(code, header=False) == []
+
+
+def test_property_declared_to_return_a_client_and_unseen_kwargs() -> None:
+    found = usages(
+        """
+        class SSO:
+            @property
+            def oauth_client(self) -> WebApplicationClient:
+                if self._client is None:
+                    self._client = WebApplicationClient(self.client_id)
+                return self._client
+
+            def login(self, code, params):
+                url, headers, body = self.oauth_client.prepare_token_request(
+                    TOKEN_URL, code=code, **params)
+                return requests.post(url, headers=headers, data=body)
+        """
+    )
+    # **params may carry client_secret: without auth= the method cannot be told
+    assert [(u.library, u.flow, u.client_auth) for u in found] == [
+        ("oauthlib", "authorization_code", "unknown"),
+        ("requests", "authorization_code", "unknown"),
+    ]
+    assert found[0].client_key == found[1].client_key is not None

@@ -36,7 +36,7 @@ from advisor.detectors.common import (
     url_text,
     usage,
 )
-from advisor.values import CallV, Const, DictV, Text, V, form_fields, known_str
+from advisor.values import CallV, Const, DictV, Text, Unknown, V, form_fields, known_str
 
 ROOTS = ("oauthlib",)
 LIB = "oauthlib"
@@ -175,6 +175,8 @@ def detect(ctx: ModuleContext) -> None:
             v = ctx.value(call)
             if isinstance(v, CallV) and v.method == name:
                 info = client_info(v.receiver)
+                if not info.known:
+                    info = _annotated_client(ctx, call)
                 if info.known:
                     _prepare(ctx, call, v, info, name)
                 continue
@@ -186,6 +188,31 @@ def detect(ctx: ModuleContext) -> None:
             _module_token_request(ctx, call, ctx.value(call))
         elif mod in PARAMETERS_MODULES and fn == "prepare_grant_uri":
             _module_grant_uri(ctx, call, ctx.value(call))
+
+
+def _annotated_client(ctx: ModuleContext, call: cst.Call) -> ClientInfo:
+    """``self.client.prepare_*()`` where ``client`` is a property declared to return an oauthlib
+    client class (``def client(self) -> WebApplicationClient``): the class is declared, its
+    constructor arguments are not known."""
+    unknown = ClientInfo(None, None, "unknown", None, None)
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
+        return unknown
+    owner = func.value
+    if not (isinstance(owner.value, cst.Name) and owner.value.value == "self"):
+        return unknown
+    cls = ctx.ev.enclosing_class(call)
+    info = ctx.index.class_of_node.get(id(cls)) if cls is not None else None
+    method = info.methods.get(owner.attr.value) if info is not None else None
+    if method is None or method.returns is None:
+        return unknown
+    q = ctx.qualname(method.returns.annotation)
+    name = oauthlib_class(CallV(q, None)) if q else None
+    if name is None:
+        return unknown
+    grant, flow = CLIENT_CLASSES[name]
+    key_v = CallV(q, None, local_class=f"{cls.name.value}.{owner.attr.value}")  # type: ignore[union-attr]
+    return ClientInfo(name, grant, flow, Unknown("declared client"), None, value=key_v)
 
 
 def _prepare(ctx: ModuleContext, call: cst.Call, v: CallV, info: ClientInfo, method: str) -> None:
@@ -228,7 +255,7 @@ def _prepare(ctx: ModuleContext, call: cst.Call, v: CallV, info: ClientInfo, met
         ctx.record_secret(rt, "refresh_token", f"refresh_token= of {method}", call)
 
     consumers = _consumers(ctx, call, body_index)
-    sends = [_send(ctx, c, ev) for c in consumers]
+    sends = [_send(ctx, c, ev, body_known=not v.star_unknown) for c in consumers]
     verify = any(x.verify_disabled for x in sends)
     token_url = url_text(args.get("token_url"))
     if sends:
@@ -381,7 +408,9 @@ class _Send:
     verify_disabled: bool
 
 
-def _send(ctx: ModuleContext, consumer: Consumer, body: AuthEvidence) -> _Send:
+def _send(
+    ctx: ModuleContext, consumer: Consumer, body: AuthEvidence, body_known: bool = True
+) -> _Send:
     """Client authentication of one request sending a prepared body (body facts + request)."""
     lib, cargs, session, ccall = consumer
     ev = AuthEvidence(
@@ -400,7 +429,7 @@ def _send(ctx: ModuleContext, consumer: Consumer, body: AuthEvidence) -> _Send:
         lib,
         ctx.span(ccall),
         ev,
-        ev.method(body_known=True),
+        ev.method(body_known=body_known),
         url_text(cargs.get("url")),
         _verify_off(lib, cargs, session),
     )

@@ -174,7 +174,7 @@ def detect(ctx: ModuleContext) -> None:
     sessions: dict[str, Session] = {}
     flows: dict[str, _Flow] = {}
     for call in ctx.index.calls:
-        v = ctx.value(call)
+        v = _super_method_call(ctx, call) or ctx.value(call)
         if not isinstance(v, CallV):
             continue
         if is_session(v):
@@ -219,6 +219,19 @@ def _is_super_call(call: cst.Call) -> bool:
         and isinstance(f.value.func, cst.Name)
         and f.value.func.value == "super"
     )
+
+
+def _super_method_call(ctx: ModuleContext, call: cst.Call) -> CallV | None:
+    """``super().fetch_token(...)``: the library method on the instance, never an override."""
+    if not _is_super_call(call):
+        return None
+    cls = ctx.ev.enclosing_class(call)
+    if cls is None:
+        return None
+    assert isinstance(call.func, cst.Attribute)
+    pos, kw, star = ctx.ev.eval_args(call, {}, 0)
+    recv = ctx.ev.self_value(cls, 0)
+    return CallV(None, call, pos, kw, receiver=recv, method=call.func.attr.value, star_unknown=star)
 
 
 def _super_receiver(ctx: ModuleContext, call: cst.Call, recv: V | None) -> V | None:
