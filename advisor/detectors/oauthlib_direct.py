@@ -312,7 +312,9 @@ def _prepare(ctx: ModuleContext, call: cst.Call, v: CallV, info: ClientInfo, met
             token_url=x.token_url or token_url,
             scopes=scopes,
             client_id=ctx.credential(x_ev.client_id) if x_ev.client_id is not None else None,
-            secret=ctx.credential(x_ev.secret) if x_ev.secret is not None else None,
+            secret=ctx.credential(x_ev.secret)
+            if x_ev.secret is not None
+            else (ctx.credential(Unknown("unseen")) if x.client_auth == "unknown" else None),
             verify_disabled=x.verify_disabled,
             client_key=u.client_key,
             evidence=[f"sends the body prepared by oauthlib {info.cls}.{method}", *x_ev.notes],

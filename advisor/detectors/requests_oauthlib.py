@@ -58,7 +58,7 @@ from advisor.detectors.common import (
 )
 from advisor.detectors.oauthlib_direct import ClientInfo, client_info, is_falsy
 from advisor.model import Usage
-from advisor.values import CallV, Config, Const, DictV, Text, V, form_fields, known_str
+from advisor.values import CallV, Config, Const, DictV, Text, Unknown, V, form_fields, known_str
 
 ROOTS = ("requests_oauthlib", "google_auth_oauthlib")
 LIB = "requests-oauthlib"
@@ -516,6 +516,8 @@ def _fetch(ctx: ModuleContext, s: Session, call: cst.Call, v: CallV) -> Usage:
     if cid is None and s.client.known and not s.client.id_falsy:
         cid = s.client.client_id
     secret = ev.secret if ev.secret is not None else secret_v
+    if secret is None and client_auth == "unknown":
+        secret = Unknown("client authentication not visible")
     u = usage(
         ctx,
         call,
