@@ -1,0 +1,277 @@
+"""Plan, check and apply fixes for the findings of a run.
+
+Every fix is located on the original text of its file. For the report (:func:`annotate`) each
+finding gets the edits of its own fix, computed alone; for ``--fix``/``--diff``
+(:func:`fix_findings`) the chosen fixes of a file are applied together in one pass. Either way
+a rewritten file must parse and re-check clean for the fixed rules (see
+:mod:`advisor.fix.recheck`); when the fixes of a file do not pass together they are added one
+at a time and the ones that break the check are left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tokenize
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.fix.codemods import CODEMODS, UNSAFE, FileFacts, Fix
+from advisor.fix.cstedit import ActionSet, apply_actions
+from advisor.fix.locate import SourceTree
+from advisor.fix.recheck import Rechecker, parses
+from advisor.fix.textedits import text_edits, unified_diff
+from advisor.model import Finding, ScanResult
+
+
+@dataclass
+class PlannedFix:
+    finding: Finding
+    fix: Fix
+    text: str  # the file with only this fix applied
+
+
+@dataclass
+class FilePlan:
+    path: str
+    original: str
+    tree: SourceTree
+    fixes: list[PlannedFix] = field(default_factory=list)
+    compiles: bool = True
+
+    def combined(self, fixes: list[PlannedFix]) -> str:
+        actions = ActionSet()
+        for p in fixes:
+            actions = actions.merged(p.fix.actions)
+        return apply_actions(self.tree.module, actions).code
+
+    def acceptable(self, text: str, fixes: list[PlannedFix], checker: Rechecker) -> bool:
+        if text == self.original or not _parses_like(text, self.compiles):
+            return False
+        fixed = Counter(p.finding.rule for p in fixes)
+        return checker.accepts(self.path, self.original, text, fixed)
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    original: str
+    text: str
+    applied: list[PlannedFix]
+    rejected: list[PlannedFix]
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+@dataclass
+class FixOutcome:
+    files: list[FileOutcome] = field(default_factory=list)
+    # fixes that exist but were not applied because they are unsafe
+    unsafe_skipped: int = 0
+
+    @property
+    def fixed(self) -> list[Finding]:
+        return [p.finding for f in self.files for p in f.applied]
+
+    @property
+    def rejected(self) -> list[Finding]:
+        return [p.finding for f in self.files for p in f.rejected]
+
+    @property
+    def env_vars(self) -> dict[str, list[str]]:
+        """Environment variables the applied fixes read: name -> files."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for f in self.files:
+            for p in f.applied:
+                for name in p.fix.env_vars:
+                    if f.path not in out[name]:
+                        out[name].append(f.path)
+        return dict(out)
+
+    def diff(self) -> str:
+        return "".join(unified_diff(f.path, f.original, f.text) for f in self.files if f.changed)
+
+    def write(self) -> list[str]:
+        """Write the changed files; returns the paths written."""
+        written = []
+        for f in self.files:
+            if f.changed:
+                _write_like(Path(f.path), f.text)
+                written.append(f.path)
+        return written
+
+
+Reader = Callable[[str], "str | None"]
+
+
+def read_text(path: str) -> str | None:
+    from advisor.model import FileError
+    from advisor.source import read_source
+
+    src = read_source(Path(path))
+    return None if isinstance(src, FileError) else src.text
+
+
+def plan(
+    result: ScanResult, findings: list[Finding] | None = None, *, read: Reader = read_text
+) -> list[FilePlan]:
+    """A fix for every finding a codemod can handle, grouped by file."""
+    findings = result.findings if findings is None else findings
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.rule in CODEMODS:
+            by_path[f.path].append(f)
+    plans = []
+    for path, group in sorted(by_path.items()):
+        text = read(path)
+        if text is None:
+            continue
+        try:
+            p = _plan_file(path, text, group, result)
+        except Exception:  # noqa: BLE001 - a codemod bug must not stop the run
+            continue
+        if p is not None:
+            plans.append(p)
+    return plans
+
+
+def _plan_file(
+    path: str, text: str, findings: list[Finding], result: ScanResult
+) -> FilePlan | None:
+    try:
+        tree = SourceTree(path, text)
+    except Exception:  # noqa: BLE001 - unparsable: nothing to fix
+        return None
+    facts = FileFacts(
+        usages=[u for u in result.usages if u.path == path],
+        transport=[t for t in result.transport if t.path == path],
+    )
+    fp = FilePlan(path, text, tree, compiles=_compiles(text))
+    for f in sorted(findings, key=lambda f: (f.span.line, f.span.column, f.rule)):
+        fix = CODEMODS[f.rule](tree, f, facts)
+        if fix is None:
+            continue
+        try:
+            new = apply_actions(tree.module, fix.actions).code
+        except Exception:  # noqa: BLE001 - an edit libcst refuses is a fix we skip
+            continue
+        if new != text and _parses_like(new, fp.compiles):
+            fp.fixes.append(PlannedFix(f, fix, new))
+    return fp
+
+
+def annotate(result: ScanResult, checker: Rechecker, *, read: Reader = read_text) -> None:
+    """Fill ``fixable``, ``fix_safety`` and ``edits`` of the findings from the codemods.
+
+    A finding is fixable only when a codemod produced a fix for it that passes the checks; its
+    edits are that fix alone, so an editor can apply findings one at a time.
+    """
+    for f in result.findings:
+        f.fixable, f.fix_safety, f.edits = False, None, []
+    for fp in plan(result, read=read):
+        valid = _valid_individually(fp, checker)
+        for p in valid:
+            f = p.finding
+            f.fixable = True
+            f.fix_safety = p.fix.safety
+            f.edits = text_edits(fp.path, fp.original, p.text)
+            if p.fix.env_vars:
+                names = ", ".join(p.fix.env_vars)
+                f.fix_hint = (
+                    f"{f.fix_hint} Autofix ({p.fix.safety}): {p.fix.title}; set {names} "
+                    "where the code runs."
+                ).strip()
+
+
+def _valid_individually(fp: FilePlan, checker: Rechecker) -> list[PlannedFix]:
+    if not fp.fixes:
+        return []
+    try:
+        together = fp.combined(fp.fixes)
+        if fp.acceptable(together, fp.fixes, checker):
+            return list(fp.fixes)
+    except Exception:  # noqa: BLE001
+        pass
+    return [p for p in fp.fixes if fp.acceptable(p.text, [p], checker)]
+
+
+def fix_findings(
+    result: ScanResult,
+    checker: Rechecker,
+    *,
+    unsafe: bool = False,
+    read: Reader = read_text,
+) -> FixOutcome:
+    """Apply (in memory) the fixes of the reported findings; ``unsafe`` includes unsafe ones."""
+    outcome = FixOutcome()
+    for fp in plan(result, read=read):
+        chosen = [p for p in fp.fixes if unsafe or p.fix.safety != UNSAFE]
+        outcome.unsafe_skipped += len(fp.fixes) - len(chosen)
+        if not chosen:
+            continue
+        applied, text = _apply_greedily(fp, chosen, checker)
+        rejected = [p for p in chosen if p not in applied]
+        outcome.files.append(FileOutcome(fp.path, fp.original, text, applied, rejected))
+    return outcome
+
+
+def _apply_greedily(
+    fp: FilePlan, chosen: list[PlannedFix], checker: Rechecker
+) -> tuple[list[PlannedFix], str]:
+    try:
+        text = fp.combined(chosen)
+        if fp.acceptable(text, chosen, checker):
+            return chosen, text
+    except Exception:  # noqa: BLE001
+        pass
+    applied: list[PlannedFix] = []
+    text = fp.original
+    for p in chosen:
+        trial = [*applied, p]
+        try:
+            candidate = fp.combined(trial)
+        except Exception:  # noqa: BLE001
+            continue
+        if fp.acceptable(candidate, trial, checker):
+            applied, text = trial, candidate
+    return applied, text
+
+
+def _compiles(text: str) -> bool:
+    try:
+        compile(text, "<original>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _parses_like(text: str, original_compiles: bool) -> bool:
+    """The new text parses (and compiles, when the original did)."""
+    if original_compiles:
+        return parses(text)
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def _write_like(path: Path, text: str) -> None:
+    """Write ``text`` in the file's own encoding (and BOM), via a temporary file."""
+    data = path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    bom = b""
+    if encoding == "utf-8-sig":
+        encoding, bom = "utf-8", b"\xef\xbb\xbf"
+    payload = bom + text.encode(encoding)
+    tmp = path.with_name(f".{path.name}.treddy-fix.tmp")
+    tmp.write_bytes(payload)
+    with contextlib.suppress(OSError):
+        tmp.chmod(path.stat().st_mode & 0o7777)
+    tmp.replace(path)
