@@ -125,7 +125,6 @@ def test_o3_web_application_client_uri_and_body() -> None:
     assert found[0].authorization_url == "https://auth.treddy.com/oauth/authorize"
     assert found[0].scopes == ["profile"]
     assert found[0].client_key == found[1].client_key is not None
-    assert found[1].secret_source == "unknown"
 
 
 def test_o4_refresh_token_request_with_basic() -> None:
@@ -435,4 +434,5 @@ def test_property_declared_to_return_a_client_and_unseen_kwargs() -> None:
         ("requests", "authorization_code", "unknown"),
     ]
     assert found[0].client_key == found[1].client_key is not None
+    assert found[1].secret_source == "unknown"
     assert found[1].secret_source == "unknown"
