@@ -327,3 +327,35 @@ def test_session_from_property():
         """
     )
     assert (u.library, u.client_auth) == ("httpx", "basic")
+
+
+def test_unresolved_client_object_with_literal_grant_type():
+    """A session attribute set in several places: the payload still proves a token request."""
+    u = only_usage(
+        """
+        class Auth:
+            def __init__(self, session=None):
+                if session is not None:
+                    self._session = session
+                else:
+                    self._session = requests.Session()
+
+            def token(self):
+                return self._session.post(TOKEN_URL, data={"grant_type": "client_credentials",
+                                                           "client_id": CID})
+        """
+    )
+    assert u.library == "requests"
+    assert u.flow == "client_credentials"
+    # the unresolved session may carry its own auth: not "none"
+    assert u.client_auth == "unknown"
+
+
+def test_unresolved_client_object_without_grant_type_is_silent():
+    facts = analyse(
+        """
+        def upload(session):
+            return session.post("https://api.example.com/files", data={"name": "x"})
+        """
+    )
+    assert facts.usages == []

@@ -30,6 +30,7 @@ from advisor.values import CallV, DictV, Text, Unknown, V, form_fields, known_st
 ROOTS = ("requests", "httpx", "aiohttp", "urllib", "urllib3", "six.moves.urllib")
 RUN_ON_PROTOCOL_WORDS = True
 
+UNRESOLVED = "?"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 # Positional parameters after the URL (and method, for request()).
@@ -88,6 +89,11 @@ def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
         lib, sig = SESSION_CLASSES[recv.qualname]
         if v.method in sig:
             return lib, bind(v, sig[v.method]), recv
+        return None
+    if v.method in ("post", "request") and not isinstance(recv, CallV):
+        # A client object the analysis cannot resolve (a parameter, an attribute set in several
+        # places). Only a literal grant_type in the payload will make this a token request.
+        return UNRESOLVED, bind(v, REQUESTS_SESSION[v.method]), None
     return None
 
 
@@ -154,6 +160,13 @@ def _analyse_request(
         return
 
     ev = AuthEvidence()
+    if lib == UNRESOLVED:
+        lib = _library_from_imports(ctx)
+        if lib is None:
+            return
+        # the session may carry auth and headers of its own
+        ev.unknown_auth = True
+        ev.notes.append(f"HTTP client object not resolved; {lib} inferred from the imports")
     auth_from_value(ev, args.get("auth"), ctx, call, "auth=")
     if session is not None and not ev.basic and not ev.unknown_auth:
         auth_from_value(
@@ -204,6 +217,13 @@ def _analyse_request(
         transport_fact(
             ctx, call, f"TLS verification disabled on a {lib} token request", u.token_url
         )
+
+
+def _library_from_imports(ctx: ModuleContext) -> str | None:
+    for lib in ("requests", "httpx", "aiohttp"):
+        if ctx.imports.imports_any((lib,)):
+            return lib
+    return None
 
 
 def _merge_headers(session: CallV | None, headers: V | None) -> V | None:
