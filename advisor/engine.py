@@ -87,7 +87,8 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
 
 def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Scan:
     options = options or ScanOptions()
-    files = discover_files(list(paths), options)
+    paths = list(paths)  # walked twice: discovery and the application-kind scan
+    files = discover_files(paths, options)
     result = ScanResult(files_scanned=len(files))
     sups: dict[str, list[Suppression]] = {}
     cache = _cache_for(options)
@@ -132,6 +133,11 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             else:
                 _merge(result, sups, outcome, file_sups)
             advance(1)
+    # Application kind (issue 5, advisor/appkind.py): regexes over every discovered file, also
+    # those the prefilter skipped, plus project files next to the roots. Not cached: it is cheap.
+    from advisor.appkind import scan_app_kind
+
+    result.app_evidence.extend(scan_app_kind(files, paths))
     return Scan(result, sups)
 
 
