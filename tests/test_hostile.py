@@ -204,10 +204,12 @@ def test_unreadable_file_in_the_corpus(corpus: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "worker-processes"])
 def test_end_to_end_every_bad_file_is_an_error_and_the_oauth_file_still_counts(
-    corpus: Path, jobs: int
+    corpus: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from advisor import engine
     from advisor.engine import ScanOptions, analyze_paths
 
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)  # the pool, even for a small tree
     result = analyze_paths([corpus], ScanOptions(use_cache=False, jobs=jobs))
 
     by_path = {e.path: e for e in result.errors}
