@@ -226,7 +226,18 @@ def _extra_reports(
     is_flag=True,
     help="Print findings only: no summary when clean, no progress or notices.",
 )
-# Autofix options (--fix, --diff, --unsafe-fixes) are added here by advisor.fix.
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply fixes that change runtime configuration (with --fix or --diff).",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing; exit 1 if there is one.",
+)
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], **opts: Any) -> None:
     """Check PATHS (files or directories; default: .) against the OAuth policy."""
@@ -317,6 +328,20 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         progress=not quiet,
     )
     result = run_check(request)
+    fix_note = ""
+    if opts.get("show_diff") or opts.get("fix"):
+        from advisor.fix import command as fixing
+
+        outcome = fixing.compute_fixes(
+            result, policy, config, unsafe=bool(opts.get("unsafe_fixes"))
+        )
+        if opts.get("show_diff"):
+            click.echo(outcome.diff(), nl=False)
+            click.echo(fixing.diff_summary(outcome), nl=False, err=True)
+            return EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN
+        if outcome.write():
+            result = run_check(request)
+        fix_note = fixing.fix_summary(outcome, len(result.findings))
 
     if opts.get("write_baseline_file"):
         from advisor import baseline
@@ -329,6 +354,9 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
             )
         return EXIT_CLEAN
 
+    from advisor.fix.command import annotate_findings
+
+    annotate_findings(result, policy, config)
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
     color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
@@ -338,6 +366,11 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         text = _render(result, fmt, rules, opts, color)
         if quiet and fmt == "text" and not result.findings and not result.errors:
             text = ""
+    if fix_note and not quiet:
+        if fmt == "text" and output_file is None:
+            text += fix_note
+        else:
+            click.echo(fix_note, nl=False, err=True)
     _emit(text, output_file, color)
     for extra in opts.get("extra_reports") or []:
         _emit(_render(result, extra.fmt, rules, opts, False), extra.path)

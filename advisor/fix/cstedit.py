@@ -90,11 +90,9 @@ def _tail_comma(prev: Any, removed: Any) -> Any:
         ):
             # keep the comment that ended the previous item's line
             rem_ws = rem_ws.with_changes(first_line=prev_ws.first_line)
+        before = prev.whitespace_before if isinstance(prev, cst.Comma) else None
         return removed.with_changes(
-            whitespace_before=prev.whitespace_before
-            if isinstance(prev, cst.Comma)
-            else None or removed.whitespace_before,
-            whitespace_after=rem_ws,
+            whitespace_before=before or removed.whitespace_before, whitespace_after=rem_ws
         )
     if isinstance(prev_ws, cst.ParenthesizedWhitespace) and prev_ws.first_line.comment:
         return prev.with_changes(

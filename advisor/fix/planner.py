@@ -24,6 +24,7 @@ from advisor.fix.locate import SourceTree
 from advisor.fix.recheck import Rechecker, parses
 from advisor.fix.textedits import text_edits, unified_diff
 from advisor.model import Finding, ScanResult
+from advisor.redaction import SecretMask
 
 
 @dataclass
@@ -72,6 +73,8 @@ class FixOutcome:
     files: list[FileOutcome] = field(default_factory=list)
     # fixes that exist but were not applied because they are unsafe
     unsafe_skipped: int = 0
+    # masks literal secrets in the diff (the old lines of a moved secret are shown otherwise)
+    mask: SecretMask | None = None
 
     @property
     def fixed(self) -> list[Finding]:
@@ -93,7 +96,9 @@ class FixOutcome:
         return dict(out)
 
     def diff(self) -> str:
-        return "".join(unified_diff(f.path, f.original, f.text) for f in self.files if f.changed)
+        """The unified diff of every changed file, literal secrets masked."""
+        text = "".join(unified_diff(f.path, f.original, f.text) for f in self.files if f.changed)
+        return self.mask.text(text) if self.mask is not None else text
 
     def write(self) -> list[str]:
         """Write the changed files; returns the paths written."""
@@ -172,13 +177,18 @@ def annotate(result: ScanResult, checker: Rechecker, *, read: Reader = read_text
     """
     for f in result.findings:
         f.fixable, f.fix_safety, f.edits = False, None, []
+    mask = SecretMask.from_result(result)
     for fp in plan(result, read=read):
         valid = _valid_individually(fp, checker)
         for p in valid:
             f = p.finding
             f.fixable = True
             f.fix_safety = p.fix.safety
-            f.edits = text_edits(fp.path, fp.original, p.text)
+            edits = text_edits(fp.path, fp.original, p.text)
+            # An edit that would spell out a hard-coded secret (moved into auth=) is not listed:
+            # reports never show one. ``--fix`` still applies the fix.
+            if all(mask.text(e.replacement) == e.replacement for e in edits):
+                f.edits = edits
             if p.fix.env_vars:
                 names = ", ".join(p.fix.env_vars)
                 f.fix_hint = (
@@ -207,7 +217,7 @@ def fix_findings(
     read: Reader = read_text,
 ) -> FixOutcome:
     """Apply (in memory) the fixes of the reported findings; ``unsafe`` includes unsafe ones."""
-    outcome = FixOutcome()
+    outcome = FixOutcome(mask=SecretMask.from_result(result))
     for fp in plan(result, read=read):
         chosen = [p for p in fp.fixes if unsafe or p.fix.safety != UNSAFE]
         outcome.unsafe_skipped += len(fp.fixes) - len(chosen)
