@@ -98,9 +98,11 @@ def _summary_lines(result: ScanResult, style: Callable[..., str]) -> list[str]:
         if other:
             counts.append(f"{other} other")
         lines.append(f"Found {_plural(n, 'finding')} ({', '.join(counts)}); {scanned}{tail}.")
-        fixable = sum(1 for f in result.findings if f.fixable)
-        if fixable:
-            lines.append(f"{style('[*]', fg='cyan')} {fixable} fixable with --fix.")
+        fixable = sum(1 for f in result.findings if f.fixable and f.fix_safety != "unsafe")
+        unsafe = sum(1 for f in result.findings if f.fixable and f.fix_safety == "unsafe")
+        if fixable or unsafe:
+            more = f" ({unsafe} more with --fix --unsafe-fixes)" if unsafe else ""
+            lines.append(f"{style('[*]', fg='cyan')} {fixable} fixable with --fix{more}.")
     if result.errors:
         lines.append(
             style(
