@@ -303,3 +303,14 @@ def test_migration_snippets_pass_the_check(library: str, tmp_path: Path) -> None
     for u in token_requests:
         assert (u.flow, u.client_auth, u.secret_source) == ("client_credentials", "basic", "env")
     assert [f.rule for f in result.findings] == []
+
+
+def test_same_input_same_report(tmp_path: Path) -> None:
+    target = str(REPO / "examples" / "bad_small")
+    outs = []
+    for name in ("a.html", "b.html"):
+        out = tmp_path / name
+        code, _ = run(target, "--no-cache", "--isolated", "-o", str(out))
+        assert code == 0
+        outs.append(out.read_text(encoding="utf-8"))
+    assert outs[0] == outs[1]
