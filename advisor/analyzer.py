@@ -15,7 +15,7 @@ from advisor.detectors.named_secrets import LITERAL_AFTER_NAME
 from advisor.index import ModuleIndex, build_index
 from advisor.model import FileError, FileFacts, Span
 from advisor.source import SourceFile, display_path, read_source
-from advisor.values import Evaluator, V
+from advisor.values import Evaluator, Ref, V
 
 # Stage 1: OAuth/credential vocabulary. A file without any of these words cannot contain an
 # OAuth client interaction, a client secret passed by role, or an insecure-transport override.
@@ -33,7 +33,10 @@ LIBRARY_IMPORT = re.compile(
     rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b",
     re.MULTILINE,
 )
-PROTOCOL_WORDS = re.compile(rb"grant_type|response_type|INSECURE_TRANSPORT")
+PROTOCOL_WORDS = re.compile(
+    rb"grant_type|response_type|INSECURE_TRANSPORT|fetch_token|authorization_url|"
+    rb"authorize_access_token|fetch_access_token|authorize_redirect|acquire_token_"
+)
 
 # Detector modules, each with ROOTS (import roots that make it relevant) and detect(ctx).
 DETECTORS = (
@@ -158,6 +161,11 @@ class Project:
             self._resolving.add(qualname)
             try:
                 b = info.bindings[attr][-1]
+                if b.kind == "class" and isinstance(b.value, cst.ClassDef):
+                    # a project subclass of a library client acts as its library base here
+                    base = loaded.evaluator.class_base_qualname(b.value)
+                    self.used[loaded.path] = loaded.digest
+                    return Ref(base) if base else None
                 if b.kind not in ("assign",):
                     return None
                 v = loaded.evaluator.eval(b.value)
@@ -185,12 +193,9 @@ class Project:
             except OSError:
                 text = b""
             self._texts[modname] = text
-        return (
-            re.search(
-                rb"^" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=[^=]", text, re.MULTILINE
-            )
-            is not None
-        )
+        name = re.escape(attr.encode())
+        pattern = rb"^(?:" + name + rb"\s*(?::[^=\n]*)?=[^=]|class\s+" + name + rb"\b)"
+        return re.search(pattern, text, re.MULTILINE) is not None
 
     def _own(self, loaded: _Loaded, v: V) -> None:
         from advisor.values import Text
@@ -254,9 +259,9 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         ctx.text = src.text
         for det in detector_modules():
             roots = getattr(det, "ROOTS", None)
-            # a token request can go through a session imported from another project module
-            by_words = protocol_words and getattr(det, "RUN_ON_PROTOCOL_WORDS", False)
-            if roots and not index.imports.imports_any(roots) and not by_words:
+            # With protocol words in the text, the client may come from another project module
+            # (a subclass, a shared session, a registry): run every detector.
+            if roots and not protocol_words and not index.imports.imports_any(roots):
                 continue
             det.detect(ctx)
     except RecursionError:

@@ -559,6 +559,13 @@ class Evaluator:
                     return right
                 if isinstance(left, Text) and left.known == "":
                     return right
+                if (
+                    isinstance(left, Param)
+                    and isinstance(right, (ClassRef, Ref))
+                    and (self._param_defaults_to_none(left, e))
+                ):
+                    # `session_class or OAuth2Session`: the class used unless a caller overrides it
+                    return right
             return Unknown("boolean expression", e)
         if isinstance(e, cst.IfExp):
             return Unknown("conditional expression", e)
@@ -575,6 +582,13 @@ class Evaluator:
         if isinstance(e, cst.UnaryOperation):
             return Unknown("unary", e)
         return Unknown(type(e).__name__, e)
+
+    def _param_defaults_to_none(self, p: Param, at: cst.CSTNode) -> bool:
+        for info in self.scope_chain(at):
+            param = info.params.get(p.name)
+            if param is not None:
+                return isinstance(param.default, cst.Name) and param.default.value == "None"
+        return False
 
     def _concat(self, a: V, b: V) -> V:
         if isinstance(a, Text) and isinstance(b, Text):
@@ -816,11 +830,6 @@ class Evaluator:
     def _call(self, e: cst.Call, env: dict[tuple[int, str], V], depth: int) -> V:
         func = self.eval(e.func, env, depth + 1)
         pos, kw, star = self.eval_args(e, env, depth)
-        if isinstance(func, Ref) and func.qualname == "builtins.super":
-            # super().method(...) acts on the same object as self.method(...)
-            cls = self.enclosing_class(e)
-            if cls is not None:
-                return self.self_value(cls, depth)
         if isinstance(func, Ref):
             q = func.qualname
             if q in ENV_GETTERS or q.endswith(".environ.get") or q == "os.environ.setdefault":

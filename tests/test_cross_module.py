@@ -69,3 +69,34 @@ def test_module_attribute_access_across_modules(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = analyze_paths(["."])
     assert [u.secret_source for u in result.usages] == ["env"]
+
+
+def test_project_subclass_of_library_client_defined_in_another_module(tmp_path, monkeypatch):
+    write(tmp_path, "pkg/__init__.py", "")
+    write(
+        tmp_path,
+        "pkg/sessions.py",
+        """
+        from requests_oauthlib import OAuth2Session as BaseSession
+
+        class PartnerSession(BaseSession):
+            pass
+        """,
+    )
+    write(
+        tmp_path,
+        "pkg/flow.py",
+        """
+        from .sessions import PartnerSession
+
+        def login(cid, callback):
+            s = PartnerSession(cid, redirect_uri=callback)
+            return s.fetch_token("https://auth.treddy.com/oauth/token",
+                                 authorization_response=callback)
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = analyze_paths(["pkg"])
+    assert [(u.path, u.library, u.flow) for u in result.usages] == [
+        ("pkg/flow.py", "requests-oauthlib", "authorization_code")
+    ]

@@ -28,7 +28,6 @@ from advisor.detectors.common import (
 from advisor.values import CallV, DictV, Text, Unknown, V, form_fields, known_str
 
 ROOTS = ("requests", "httpx", "aiohttp", "urllib", "urllib3", "six.moves.urllib")
-RUN_ON_PROTOCOL_WORDS = True
 
 UNRESOLVED = "?"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
