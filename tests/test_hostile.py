@@ -224,3 +224,39 @@ def test_end_to_end_every_bad_file_is_an_error_and_the_oauth_file_still_counts(
     assert not any("private" in u.path or "outside" in u.path for u in result.usages)
     for err in result.errors:
         assert SECRET not in err.reason
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="advisor/analyzer.py Project._load parses imported modules with cst.parse_module "
+    "instead of advisor.parsing.parse_module; remove this marker once it does",
+)
+def test_a_deeply_nested_module_imported_by_another_does_not_crash_the_run(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import textwrap
+
+    (tmp_path / "deep.py").write_text(
+        "import requests\nTOKEN_URL = 'https://api.treddy.example/oauth/token'\n"
+        "x = " + "[" * 200_000 + "]" * 200_000 + "\n"
+    )
+    (tmp_path / "client.py").write_text(
+        "import requests\nfrom deep import TOKEN_URL\n"
+        "requests.post(TOKEN_URL, data={'grant_type': 'client_credentials'}, auth=(cid, sec))\n"
+    )
+    code = """
+        from advisor.engine import ScanOptions, analyze_paths
+        result = analyze_paths(["."], ScanOptions(use_cache=False, jobs=1))
+        print(sorted(e.path for e in result.errors), len(result.usages))
+    """
+    # a child process: the failure mode is a segfault
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "['deep.py'] 1"
