@@ -206,20 +206,25 @@ class _Applier(cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        body = self._without_removed(original_node.body, updated_node.body)
+        body, carried = self._without_removed(original_node.body, updated_node.body)
         if not body:
-            body = [cst.SimpleStatementLine([cst.Pass()])]
-        return updated_node.with_changes(body=body)
+            # an emptied block needs a statement; the comments stay above it
+            return updated_node.with_changes(
+                body=[cst.SimpleStatementLine([cst.Pass()], leading_lines=carried)]
+            )
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return updated_node.with_changes(
-            body=self._without_removed(original_node.body, updated_node.body)
-        )
+        body, carried = self._without_removed(original_node.body, updated_node.body)
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
     def _without_removed(
         self, original: Sequence[cst.CSTNode], updated: Sequence[Any]
-    ) -> list[Any]:
-        """The block without removed lines; comment lines above one move to the next line."""
+    ) -> tuple[list[Any], list[cst.EmptyLine]]:
+        """The block without removed lines; comment lines above one move to the next line.
+
+        Also returns the comments of removed lines that no later statement could take.
+        """
         out: list[Any] = []
         carried: list[cst.EmptyLine] = []
         for orig, new in zip(original, updated, strict=True):
@@ -231,4 +236,4 @@ class _Applier(cst.CSTTransformer):
                 new = new.with_changes(leading_lines=[*carried, *new.leading_lines])
                 carried = []
             out.append(new)
-        return out
+        return out, carried
