@@ -334,20 +334,21 @@ def test_missing_baseline_is_exit_2(project: Path) -> None:
 def test_cache_is_used_on_the_second_run_and_invalidated_by_edits(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import advisor.analyzer
+    import advisor.engine
 
     write(project / "app.py", VIOLATING)
     first = check("app.py", "--format", "json")
     assert (project / ".treddy_advisor_cache" / ".gitignore").is_file()
 
+    # Count the scan's own analyses (the autofixer may re-analyse to validate its edits).
     calls: list[str] = []
-    real = advisor.analyzer.analyze_file
+    real = advisor.engine._analyse_one
 
-    def counting(src, project=None):  # type: ignore[no-untyped-def]
-        calls.append(src.display_path)
-        return real(src, project)
+    def counting(path):  # type: ignore[no-untyped-def]
+        calls.append(Path(path).name)
+        return real(path)
 
-    monkeypatch.setattr(advisor.analyzer, "analyze_file", counting)
+    monkeypatch.setattr(advisor.engine, "_analyse_one", counting)
     second = check("app.py", "--format", "json")
     assert calls == []
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
