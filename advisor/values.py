@@ -114,6 +114,9 @@ class Ref(V):
 class FuncRef(V):
     func: cst.FunctionDef
     receiver: V | None = None  # bound method: the object ``self`` refers to
+    # a function of another project module: evaluated by that module's evaluator
+    owner: Evaluator | None = None
+    on_result: Callable[[V], None] | None = None
 
 
 @dataclass(eq=False)
@@ -743,6 +746,11 @@ class Evaluator:
             if cinfo is None:
                 continue
             assigned = cinfo.self_attrs.get(attr)
+            if assigned and len(assigned) > 1:
+                # lazy initialisation: `self._client = None` first, the real object later
+                real = [a for a in assigned if not _is_none_literal(a[1])]
+                if len(real) == 1:
+                    assigned = real
             if assigned:
                 if len(assigned) > 1:
                     # set in __init__ and changed elsewhere (a cached token, a lazy client): the
@@ -862,6 +870,11 @@ class Evaluator:
                 return Text(("Basic ", B64(self._concat(self._concat(user, Text((":",))), pw))))
             return CallV(q, e, pos, kw, star_unknown=star, node=e)
         if isinstance(func, FuncRef):
+            if func.owner is not None and func.owner is not self:
+                out = func.owner._inline(func, e, pos, kw, star, {}, depth)
+                if func.on_result is not None:
+                    func.on_result(out)
+                return out
             return self._inline(func, e, pos, kw, star, env, depth)
         if isinstance(func, ClassRef):
             name = func.cls.name.value
@@ -944,8 +957,24 @@ class Evaluator:
         fn = func.func
         if depth > MAX_DEPTH - 4:
             return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
+        new_env = self.bind_env(func, pos, kw, env, depth)
+        returns = _returns(fn)
+        if len(returns) != 1 or returns[0].value is None:
+            return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
+        return self.eval(returns[0].value, new_env, depth + 2)
+
+    def bind_env(
+        self,
+        func: FuncRef,
+        pos: tuple[V, ...],
+        kw: dict[str, V],
+        env: dict[tuple[int, str], V] | None = None,
+        depth: int = 0,
+    ) -> dict[tuple[int, str], V]:
+        """Parameter bindings of ``func`` for a call with these argument values."""
+        fn = func.func
         params = [*fn.params.posonly_params, *fn.params.params]
-        new_env: dict[tuple[int, str], V] = dict(env)
+        new_env: dict[tuple[int, str], V] = dict(env or {})
         args = list(pos)
         if func.receiver is not None and params:
             new_env[(id(fn), params[0].name.value)] = func.receiver
@@ -963,10 +992,11 @@ class Evaluator:
                 new_env[(id(fn), p.name.value)] = kw[p.name.value]
             elif p.default is not None:
                 new_env[(id(fn), p.name.value)] = self.eval(p.default, None, depth + 1)
-        returns = _returns(fn)
-        if len(returns) != 1 or returns[0].value is None:
-            return CallV(f"<local>.{fn.name.value}", call, pos, kw, star_unknown=star, node=call)
-        return self.eval(returns[0].value, new_env, depth + 2)
+        return new_env
+
+
+def _is_none_literal(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _is_property(fn: cst.FunctionDef) -> bool:

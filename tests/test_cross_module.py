@@ -100,3 +100,45 @@ def test_project_subclass_of_library_client_defined_in_another_module(tmp_path, 
     assert [(u.path, u.library, u.flow) for u in result.usages] == [
         ("pkg/flow.py", "requests-oauthlib", "authorization_code")
     ]
+
+
+def test_token_request_through_a_private_wrapper_with_a_body_built_in_another_module(
+    tmp_path, monkeypatch
+):
+    write(tmp_path, "lwa/__init__.py", "")
+    write(
+        tmp_path,
+        "lwa/_core.py",
+        """
+        def build_grantless_data(creds, scope):
+            return {"grant_type": "client_credentials", "scope": scope,
+                    "client_id": creds.client_id, "client_secret": creds.client_secret}
+        """,
+    )
+    write(
+        tmp_path,
+        "lwa/client.py",
+        """
+        import httpx
+        from ._core import build_grantless_data
+
+        class TokenClient:
+            url = "https://auth.treddy.com/oauth/token"
+
+            def __init__(self, creds):
+                self.creds = creds
+                self._http = httpx.Client()
+
+            def _request(self, url, data):
+                return self._http.post(url, data=data).json()
+
+            def grantless(self, scope):
+                return self._request(self.url, data=build_grantless_data(self.creds, scope))
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = analyze_paths(["lwa"])
+    assert [
+        (u.path, u.span.line, u.library, u.flow, u.client_auth, u.scopes) for u in result.usages
+    ] == [("lwa/client.py", 16, "httpx", "client_credentials", "body", None)]
+    assert "sent by _request()" in result.usages[0].evidence[-1]

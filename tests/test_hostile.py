@@ -226,11 +226,6 @@ def test_end_to_end_every_bad_file_is_an_error_and_the_oauth_file_still_counts(
         assert SECRET not in err.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="advisor/analyzer.py Project._load parses imported modules with cst.parse_module "
-    "instead of advisor.parsing.parse_module; remove this marker once it does",
-)
 def test_a_deeply_nested_module_imported_by_another_does_not_crash_the_run(
     tmp_path: Path,
 ) -> None:

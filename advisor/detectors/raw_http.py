@@ -25,7 +25,17 @@ from advisor.detectors.common import (
     url_text,
     usage,
 )
-from advisor.values import CallV, DictV, Text, Unknown, V, form_fields, known_str
+from advisor.values import (
+    CallV,
+    DictV,
+    FuncRef,
+    Param,
+    Text,
+    Unknown,
+    V,
+    form_fields,
+    known_str,
+)
 
 ROOTS = ("requests", "httpx", "aiohttp", "urllib", "urllib3", "six.moves.urllib")
 
@@ -89,7 +99,7 @@ def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
         if v.method in sig:
             return lib, bind(v, sig[v.method]), recv
         return None
-    if v.method in ("post", "request") and not isinstance(recv, CallV):
+    if v.method in ("post", "request") and not _known_library_object(recv):
         # A client object the analysis cannot resolve (a parameter, an attribute set in several
         # places). Only a literal grant_type in the payload will make this a token request.
         return UNRESOLVED, bind(v, REQUESTS_SESSION[v.method]), None
@@ -111,8 +121,45 @@ def detect(ctx: ModuleContext) -> None:
         lib, args, session = classified
         if lib == "urllib" and _is_request_wrapped(ctx, call, args):
             continue
-        _analyse_request(ctx, call, lib, args, session)
+        if not _analyse_request(ctx, call, lib, args, session) and _payload_from_params(args):
+            _through_wrapper(ctx, call)
     _authorization_urls(ctx)
+
+
+def _payload_from_params(args: dict[str, V]) -> bool:
+    for key in ("data", "json", "content", "params"):
+        v = args.get(key)
+        if isinstance(v, Param) or (
+            isinstance(v, Text) and any(isinstance(h, Param) for h in v.holes)
+        ):
+            return True
+    return False
+
+
+def _through_wrapper(ctx: ModuleContext, call: cst.Call) -> None:
+    """A private ``_request(url, data, headers)`` helper: analyse each of its call sites.
+
+    The payload is a parameter of the enclosing function; bound to the arguments of a call site
+    (one call deep, same module), it may carry the grant_type that makes it a token request.
+    The usage is reported at the call site, where the grant is decided.
+    """
+    fn = ctx.ev.enclosing_function(call)
+    if fn is None:
+        return
+    for site in ctx.index.calls:
+        if site is call or ctx.ev.enclosing_function(site) is fn:
+            continue
+        target = ctx.value(site.func)
+        if not isinstance(target, FuncRef) or target.func is not fn:
+            continue
+        pos, kw, _ = ctx.ev.eval_args(site, {}, 0)
+        env = ctx.ev.bind_env(target, pos, kw)
+        inner = ctx.ev.eval(call, env)
+        classified = _classify_call(inner)
+        if classified is None:
+            continue
+        lib, args, session = classified
+        _analyse_request(ctx, call, lib, args, session, site=site, via=fn.name.value)
 
 
 def _is_request_wrapped(ctx: ModuleContext, call: cst.Call, args: dict[str, V]) -> bool:
@@ -130,8 +177,15 @@ def _is_request_wrapped(ctx: ModuleContext, call: cst.Call, args: dict[str, V]) 
 
 
 def _analyse_request(
-    ctx: ModuleContext, call: cst.Call, lib: str, args: dict[str, V], session: CallV | None
-) -> None:
+    ctx: ModuleContext,
+    call: cst.Call,
+    lib: str,
+    args: dict[str, V],
+    session: CallV | None,
+    site: cst.CSTNode | None = None,
+    via: str | None = None,
+) -> bool:
+    """Report the request if it is an OAuth token request; True when it was one."""
     url = args.get("url")
     if lib == "urllib" and isinstance(url, CallV) and (url.qualname or "").endswith("Request"):
         inner = bind(url, ["url", "data", "headers"])
@@ -156,13 +210,11 @@ def _analyse_request(
     if grant_v is None:
         # not an OAuth call; still a place where a literal bearer token can leak
         auth_from_headers(AuthEvidence(), headers, ctx, call)
-        return
+        return False
 
     ev = AuthEvidence()
     if lib == UNRESOLVED:
-        lib = _library_from_imports(ctx)
-        if lib is None:
-            return
+        lib = _library_from_imports(ctx) or "unknown"
         # the session may carry auth and headers of its own
         ev.unknown_auth = True
         ev.notes.append(f"HTTP client object not resolved; {lib} inferred from the imports")
@@ -194,9 +246,11 @@ def _analyse_request(
     scopes = scopes_of(scope_v) if body_known or scope_v is not None else None
     verify = _verify_disabled(lib, args, session)
     evidence = [f"grant_type={grant or '?'} in the request"] + ev.notes
+    if via is not None:
+        evidence.append(f"sent by {via}() at line {ctx.span(call).line}")
     u = usage(
         ctx,
-        call,
+        site or call,
         lib,
         operation,
         flow=flow,
@@ -216,6 +270,32 @@ def _analyse_request(
         transport_fact(
             ctx, call, f"TLS verification disabled on a {lib} token request", u.token_url
         )
+    return True
+
+
+OAUTH_AND_HTTP_ROOTS = (
+    "requests",
+    "httpx",
+    "aiohttp",
+    "urllib",
+    "requests_oauthlib",
+    "oauthlib",
+    "authlib",
+    "msal",
+    "google",
+    "httpx_oauth",
+    "builtins",
+)
+
+
+def _known_library_object(recv: V | None) -> bool:
+    """An object of a library class (handled by its own detector) rather than a project wrapper."""
+    if not isinstance(recv, CallV):
+        return False
+    q = recv.qualname or ""
+    if not q or q.startswith("<local>."):
+        return recv.local_class is not None and bool(q) and not q.startswith("<local>.")
+    return q.split(".", 1)[0] in OAUTH_AND_HTTP_ROOTS
 
 
 def _library_from_imports(ctx: ModuleContext) -> str | None:
