@@ -354,9 +354,11 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
             )
         return EXIT_CLEAN
 
-    from advisor.fix.command import annotate_findings
+    if result.findings:
+        # Only then: the fix machinery imports libcst's matchers (about 0.5 s).
+        from advisor.fix.command import annotate_findings
 
-    annotate_findings(result, policy, config)
+        annotate_findings(result, policy, config)
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
     color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
