@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from advisor.analyzer import analyze_text
-from advisor.fix import Rechecker, annotate, fix_findings
+from advisor.fix import Rechecker, annotate, env_name, fix_findings
 from advisor.fix.textedits import apply_edits
 from advisor.model import FileFacts, ScanResult
 from advisor.policy import evaluate, load_policy
@@ -124,3 +124,84 @@ def test_annotated_edits_reproduce_each_fix(case: str) -> None:
             assert not f.fixable and f.fix_safety is None and not f.edits
     if len(fixable) == 1:
         assert apply_edits(before, fixable[0].edits) == fixture(case, "after")
+
+
+INLINE_LITERAL = """\
+import requests
+
+
+def token():
+    return requests.post(
+        "https://auth.treddy.com/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "deals:read", "client_id": "treddy-client-1234", "client_secret": "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
+    )
+"""
+
+
+def test_edit_that_would_spell_out_a_secret_is_not_listed_but_still_applied() -> None:
+    result = check(INLINE_LITERAL)
+    annotate(result, Rechecker(), read=lambda p: INLINE_LITERAL)
+    (basic,) = [f for f in result.findings if f.rule == "TRD201"]
+    assert basic.fixable and basic.fix_safety == "safe"
+    assert basic.edits == []
+    assert all("tr_sk_live" not in e.replacement for f in result.findings for e in f.edits)
+
+    new, _, outcome = run_fix(INLINE_LITERAL, unsafe=False)
+    assert [f.rule for f in outcome.fixed] == ["TRD201"]
+    assert (
+        '        data={"grant_type": "client_credentials", "scope": "deals:read"},\n'
+        '        auth=("treddy-client-1234", "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"),\n'
+        "    )\n"
+    ) in new
+    assert "TRD201" not in {f.rule for f in check(new).findings}
+
+
+def test_unsafe_fix_of_the_same_line_composes_with_the_move() -> None:
+    new, _, outcome = run_fix(INLINE_LITERAL, unsafe=True)
+    assert sorted(f.rule for f in outcome.fixed) == ["TRD201", "TRD301"]
+    assert 'auth=("treddy-client-1234", os.environ["TREDDY_CLIENT_SECRET"])' in new
+    assert new.startswith("import requests\nimport os\n")
+    assert not {"TRD201", "TRD301", "TRD303"} & {f.rule for f in check(new).findings}
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ("CLIENT_SECRET", "TREDDY_CLIENT_SECRET"),
+        ("clientSecret", "TREDDY_CLIENT_SECRET"),
+        ("client_secret", "TREDDY_CLIENT_SECRET"),
+        ("_api_key", "TREDDY_API_KEY"),
+        ("TREDDY_SECRET", "TREDDY_SECRET"),
+        ("access-token", "TREDDY_ACCESS_TOKEN"),
+        (None, "TREDDY_CLIENT_SECRET"),
+        ("9", "TREDDY_CLIENT_SECRET"),
+    ],
+)
+def test_environment_variable_names(context: str | None, expected: str) -> None:
+    assert env_name(context, "CLIENT_SECRET") == expected
+
+
+def test_a_fix_whose_result_does_not_recheck_clean_is_skipped() -> None:
+    # The client object has no client_id: without include_client_id=True, requests-oauthlib
+    # would send no client authentication at all, so the fix must not be applied.
+    text = """\
+import os
+
+from oauthlib.oauth2 import BackendApplicationClient
+from requests_oauthlib import OAuth2Session
+
+
+def fetch():
+    session = OAuth2Session(client=BackendApplicationClient(None), scope=["deals:read"])
+    return session.fetch_token(
+        "https://auth.treddy.com/oauth/token",
+        client_id=os.environ["TREDDY_CLIENT_ID"],
+        client_secret=os.environ["TREDDY_CLIENT_SECRET"],
+        include_client_id=True,
+    )
+"""
+    result = check(text)
+    assert "TRD201" in {f.rule for f in result.findings}
+    new, _, outcome = run_fix(text, unsafe=True)
+    assert new == text
+    assert "TRD201" not in {f.rule for f in outcome.fixed}
