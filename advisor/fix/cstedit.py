@@ -117,6 +117,16 @@ def insert_arg_after(args: list[cst.Arg], index: int, arg: cst.Arg) -> list[cst.
     """Insert ``arg`` after ``args[index]`` in the layout of its neighbours."""
     out = list(args)
     anchor = out[index]
+    if arg.keyword is not None and arg.equal is cst.MaybeSentinel.DEFAULT:
+        # `key=value` as the neighbour writes it (libcst's default is `key = value`)
+        equal = anchor.equal if isinstance(anchor.equal, cst.AssignEqual) else None
+        arg = arg.with_changes(
+            equal=equal
+            or cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            )
+        )
     if index == len(out) - 1:
         between = _between_comma(out, index)
         if isinstance(anchor.comma, cst.Comma):
