@@ -48,12 +48,28 @@ class ActionSet:
 def apply_actions(module: cst.Module, actions: ActionSet) -> cst.Module:
     new = module.visit(_Applier(actions))
     assert isinstance(new, cst.Module)
-    if actions.imports:
+    missing = [i for i in actions.imports if not _imported(new, *i)]
+    if missing:
         context = CodemodContext()
-        for mod, name in actions.imports:
+        for mod, name in missing:
             AddImportsVisitor.add_needed_import(context, mod, name)
         new = AddImportsVisitor(context).transform_module(new)
     return new
+
+
+def _imported(module: cst.Module, mod: str, name: str | None) -> bool:
+    """A top-level ``import mod`` is there already (AddImportsVisitor is slow to find out)."""
+    if name is not None:
+        return False
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import) and any(
+                    a.asname is None and isinstance(a.name, cst.Name) and a.name.value == mod
+                    for a in small.names
+                ):
+                    return True
+    return False
 
 
 T = TypeVar("T", cst.Arg, cst.DictElement, cst.StarredDictElement)

@@ -179,6 +179,7 @@ def annotate(result: ScanResult, checker: Rechecker, *, read: Reader = read_text
         f.fixable, f.fix_safety, f.edits = False, None, []
     mask = SecretMask.from_result(result)
     for fp in plan(result, read=read):
+        checker.seed(fp.path, fp.original, result)
         valid = _valid_individually(fp, checker)
         for p in valid:
             f = p.finding
@@ -219,6 +220,7 @@ def fix_findings(
     """Apply (in memory) the fixes of the reported findings; ``unsafe`` includes unsafe ones."""
     outcome = FixOutcome(mask=SecretMask.from_result(result))
     for fp in plan(result, read=read):
+        checker.seed(fp.path, fp.original, result)
         chosen = [p for p in fp.fixes if unsafe or p.fix.safety != UNSAFE]
         outcome.unsafe_skipped += len(fp.fixes) - len(chosen)
         if not chosen:

@@ -30,20 +30,36 @@ class Rechecker:
             self._memo[key] = self._counts(path, text, digest)
         return self._memo[key]
 
+    def seed(self, path: str, text: str, result: ScanResult) -> None:
+        """Use the run's own facts for the original text instead of analysing it again."""
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        own = ScanResult(
+            usages=[u for u in result.usages if u.path == path],
+            secrets=[s for s in result.secrets if s.path == path],
+            transport=[t for t in result.transport if t.path == path],
+            app_evidence=[a for a in result.app_evidence if a.path == path],
+        )
+        self._memo[(path, digest)] = self._evaluate(own)
+
     def _counts(self, path: str, text: str, digest: str) -> Counter[str] | None:
         from advisor.analyzer import analyze_file
-        from advisor.policy import evaluate, load_policy
         from advisor.source import SourceFile
 
         facts = analyze_file(SourceFile(Path(path), path, text, digest), None)
         if isinstance(facts, FileError):
             return None
-        result = ScanResult(
-            usages=facts.usages,
-            secrets=facts.secrets,
-            transport=facts.transport,
-            app_evidence=facts.app_evidence,
+        return self._evaluate(
+            ScanResult(
+                usages=facts.usages,
+                secrets=facts.secrets,
+                transport=facts.transport,
+                app_evidence=facts.app_evidence,
+            )
         )
+
+    def _evaluate(self, result: ScanResult) -> Counter[str]:
+        from advisor.policy import evaluate, load_policy
+
         policy = self.policy if self.policy is not None else load_policy(None)
         findings = evaluate(result, policy, all_providers=self.all_providers)
         return Counter(f.rule for f in findings)
