@@ -61,6 +61,13 @@ VOCABULARY = re.compile(
 # The same words searched in lower-cased bytes: for an alternation of plain ASCII words this is
 # equivalent to the IGNORECASE search and about eight times faster in CPython's regex engine.
 _VOCABULARY_FOLDED = re.compile(VOCABULARY.pattern.lower())
+# While the pattern is a bare list of words, substring tests are faster still (about 2.5x).
+_VOCABULARY_WORDS = (
+    tuple(_VOCABULARY_FOLDED.pattern.split(b"|"))
+    if re.fullmatch(rb"[a-z0-9_]+(?:\|[a-z0-9_]+)*", _VOCABULARY_FOLDED.pattern)
+    else None
+)
+NO_VOCABULARY = "no OAuth vocabulary"
 
 # Stage 2: the usage detectors need an HTTP or OAuth library imported, or the raw protocol
 # words that a hand-written token request cannot do without.
@@ -109,15 +116,27 @@ def detector_modules() -> list:
     return _DETECTOR_MODULES
 
 
-def module_name_for(path: Path) -> str:
-    """Dotted module name, following __init__.py files upwards."""
+def module_name_for(path: Path, packages: dict[Path, tuple[str, ...]] | None = None) -> str:
+    """Dotted module name, following __init__.py files upwards.
+
+    ``packages`` memoises the package of each directory over many files of one scan.
+    """
     path = path.resolve()
-    parts = [path.stem] if path.stem != "__init__" else []
-    d = path.parent
-    while (d / "__init__.py").exists() and d.parent != d:
-        parts.append(d.name)
-        d = d.parent
-    return ".".join(reversed(parts))
+    parts = _package_of(path.parent, {} if packages is None else packages)
+    if path.stem != "__init__":
+        parts = (*parts, path.stem)
+    return ".".join(parts)
+
+
+def _package_of(d: Path, memo: dict[Path, tuple[str, ...]]) -> tuple[str, ...]:
+    known = memo.get(d)
+    if known is None:
+        if d.parent != d and (d / "__init__.py").exists():
+            known = (*_package_of(d.parent, memo), d.name)
+        else:
+            known = ()
+        memo[d] = known
+    return known
 
 
 @dataclass
@@ -138,7 +157,8 @@ class Project:
     """
 
     def __init__(self, modules: dict[str, Path]) -> None:
-        self.modules = modules
+        self._modules: dict[str, Path] | None = modules
+        self._files: list[Path] = []
         self._loaded: dict[str, _Loaded | None] = {}
         self._node_owner: dict[int, _Loaded] = {}
         self._resolving: set[str] = set()
@@ -148,16 +168,36 @@ class Project:
 
     @classmethod
     def from_files(cls, files: list[Path]) -> Project:
+        # The module table is built on the first cross-module lookup: most scans never make one,
+        # and building it costs a few file-system calls per scanned file in every worker.
+        project = cls({})
+        project._modules = None
+        project._files = list(files)
+        return project
+
+    @property
+    def modules(self) -> dict[str, Path]:
+        if self._modules is None:
+            self._modules = self._module_table(self._files)
+        return self._modules
+
+    @modules.setter
+    def modules(self, value: dict[str, Path]) -> None:
+        self._modules = value
+
+    @staticmethod
+    def _module_table(files: list[Path]) -> dict[str, Path]:
         mods: dict[str, Path] = {}
+        packages: dict[Path, tuple[str, ...]] = {}
         for f in files:
             try:
-                name = module_name_for(f)
+                name = module_name_for(f, packages)
             except OSError:
                 continue
             mods.setdefault(name, f)
             # also index by the short name for flat script directories
             mods.setdefault(f.stem, f)
-        return cls(mods)
+        return mods
 
     def _load(self, modname: str) -> _Loaded | None:
         _import_engine()
@@ -302,7 +342,7 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
     facts = FileFacts(path=src.display_path)
     data = src.text.encode("utf-8", "surrogatepass")
     if not has_vocabulary(data):
-        facts.skipped = "no OAuth vocabulary"
+        facts.skipped = NO_VOCABULARY
         return facts
     _import_engine()
     protocol_words = PROTOCOL_WORDS.search(data) is not None
@@ -336,14 +376,17 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
 
 def has_vocabulary(data: bytes) -> bool:
     """Stage 1 of the prefilter (``VOCABULARY``, case-insensitive) on a file's bytes."""
-    return _VOCABULARY_FOLDED.search(data.lower()) is not None
+    folded = data.lower()
+    if _VOCABULARY_WORDS is not None:
+        return any(word in folded for word in _VOCABULARY_WORDS)
+    return _VOCABULARY_FOLDED.search(folded) is not None
 
 
 def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
     if not has_vocabulary(src.text.encode("utf-8", "surrogatepass")):
         # Skipped by a regular expression alone: no worker thread (starting one per file cost
         # more than the search on a loaded machine) and no libcst import.
-        return analyze_source(src, project)
+        return FileFacts(path=src.display_path, skipped=NO_VOCABULARY)
     try:
         from advisor.parsing import guarded
     except ImportError:
