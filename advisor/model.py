@@ -68,8 +68,9 @@ def redact(value: str) -> str:
 
 
 def secret_hash(value: str) -> str:
-    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), key=_SECRET_SALT[:64],
-                           digest_size=12).hexdigest()
+    return hashlib.blake2b(
+        value.encode("utf-8", "surrogatepass"), key=_SECRET_SALT[:64], digest_size=12
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
