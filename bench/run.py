@@ -1,0 +1,745 @@
+"""Benchmark treddy-advisor against Bandit, Ruff, a text grep and ``ast.parse`` in one run.
+
+    python bench/run.py            # Django's django/ package and the CPython standard library
+    python bench/run.py --quick    # Django only, fewer repetitions
+
+Corpora (downloaded or copied into bench/work/, which is gitignored; nothing is committed):
+
+- Django's sdist, pinned by version and sha256, fetched from PyPI with pip;
+- the standard library of the interpreter running this script (``.py`` files only, without
+  ``site-packages``), copied so that every tool sees the same tree; its version and a content
+  digest are printed, since it is not pinned by a download.
+
+Every command runs as a separate process under ``/usr/bin/time -v`` (peak memory is the largest
+resident set of the process or any one of its workers) and is repeated; the report gives the best
+and the median wall time, CPU time (user+sys) and the load average, because the machine this was
+written on is shared and wall time under contention drifts towards CPU time. Ratios are computed
+from medians. Results are also written to bench/work/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+WORK = BENCH_DIR / "work"
+DOWNLOADS = WORK / "dl"
+SOURCES = WORK / "src"
+OUT = WORK / "out"
+
+DJANGO_VERSION = "5.1.4"
+DJANGO_SDIST = f"Django-{DJANGO_VERSION}.tar.gz"
+DJANGO_SHA256 = "de450c09e91879fa5a307f696e57c851955c910a438a35e6b4c895e86bedc82a"
+
+# The grep baseline looks for the same words as the analyzer's first prefilter stage.
+GREP_WORDS = (
+    "oauth|client_secret|client_id|grant_type|fetch_token|token_url|access_token|refresh_token|"
+    "authorization|basic|msal|authlib|token_endpoint|response_type|code_challenge|"
+    "insecure_transport|acquire_token|clientsecret|client_credential"
+)
+
+# The issue's targets, as ratios on Django's django/ package and absolute pre-commit times.
+TARGETS = {
+    "cold_vs_bandit": 0.1,
+    "cold_vs_ruff": 10.0,
+    "warm_vs_cold": 0.2,
+    "precommit_oauth_s": 0.4,
+    "precommit_plain_s": 0.15,
+    "peak_mib": 300.0,
+}
+
+AST_PARSE_SCRIPT = r"""
+import ast, sys, time, warnings
+warnings.simplefilter("ignore")
+paths = [line for line in open(sys.argv[1], encoding="utf-8").read().splitlines() if line]
+sources = []
+for p in paths:
+    with open(p, "rb") as fh:
+        sources.append(fh.read())
+failed = 0
+start = time.perf_counter()
+for data in sources:
+    try:
+        ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        failed += 1
+print(time.perf_counter() - start, failed)
+"""
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # user + sys of the process and its workers
+    peak_kib: int
+    status: int
+
+
+@dataclass
+class Measure:
+    name: str
+    runs: list[Run] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)  # 1-minute load average before each run
+    note: str = ""
+
+    @property
+    def best(self) -> float:
+        return min(r.wall for r in self.runs)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(r.peak_kib for r in self.runs) / 1024
+
+
+_TIME_FIELDS = {
+    "User time (seconds)": "user",
+    "System time (seconds)": "sys",
+    "Maximum resident set size (kbytes)": "rss",
+}
+
+
+def run_timed(cmd: Sequence[str], cwd: Path, time_bin: str | None) -> Run:
+    """Run one command to completion; wall time from here, CPU and memory from time(1)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
+        report = Path(tf.name)
+    full = [time_bin, "-v", "-o", str(report), *cmd] if time_bin else list(cmd)
+    start = time.perf_counter()
+    if time_bin:
+        proc = subprocess.run(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - start
+        values = _parse_time_report(report.read_text(errors="replace"))
+        cpu, peak = values.get("user", 0.0) + values.get("sys", 0.0), int(values.get("rss", 0))
+    else:  # no time(1): rusage of the child from the kernel
+        proc_handle = subprocess.Popen(
+            full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _, raw_status, usage = os.wait4(proc_handle.pid, 0)
+        wall = time.perf_counter() - start
+        proc_handle.returncode = os.waitstatus_to_exitcode(raw_status)
+        proc_handle.stderr.close()  # type: ignore[union-attr]
+        proc = proc_handle  # type: ignore[assignment]
+        cpu, peak = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    report.unlink(missing_ok=True)
+    return Run(wall, cpu, peak, proc.returncode)
+
+
+def _parse_time_report(text: str) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        if key in _TIME_FIELDS:
+            values[_TIME_FIELDS[key]] = float(value)
+    return values
+
+
+def measure(
+    name: str,
+    cmd: Sequence[str],
+    cwd: Path,
+    repeat: int,
+    time_bin: str | None,
+    before: object = None,
+    ok_status: tuple[int, ...] = (0,),
+) -> Measure:
+    m = Measure(name)
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        m.load.append(os.getloadavg()[0])
+        run = run_timed(cmd, cwd, time_bin)
+        if run.status not in ok_status:
+            raise SystemExit(f"{name}: {' '.join(cmd)} exited with {run.status}")
+        m.runs.append(run)
+        print(
+            f"  {name:<34} {run.wall:8.3f} s wall {run.cpu:8.3f} s cpu "
+            f"{run.peak_kib / 1024:7.1f} MiB  (load {m.load[-1]:.2f})",
+            flush=True,
+        )
+    return m
+
+
+# --- corpora --------------------------------------------------------------------------------
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def prepare_django() -> Path:
+    archive = DOWNLOADS / DJANGO_SDIST
+    if not archive.exists() or sha256_of(archive) != DJANGO_SHA256:
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        print(f"downloading Django {DJANGO_VERSION} (sdist) from PyPI ...", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--disable-pip-version-check",
+                "--quiet",
+                "-d",
+                str(DOWNLOADS),
+                f"django=={DJANGO_VERSION}",
+            ],
+            check=True,
+        )
+    actual = sha256_of(archive)
+    if actual != DJANGO_SHA256:
+        raise SystemExit(f"{DJANGO_SDIST}: sha256 {actual} is not the pinned {DJANGO_SHA256}")
+    root = SOURCES / f"Django-{DJANGO_VERSION}"
+    marker = root / ".bench-sha256"
+    if not (marker.exists() and marker.read_text().strip() == DJANGO_SHA256):
+        if root.exists():
+            shutil.rmtree(root)
+        SOURCES.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tf:
+            tf.extractall(SOURCES, filter="data")
+        marker.write_text(DJANGO_SHA256 + "\n")
+    _own_repository(root)
+    return root
+
+
+def prepare_stdlib() -> tuple[Path, str]:
+    """Copy this interpreter's standard library (``.py`` files only) into the work directory."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    version = ".".join(map(str, sys.version_info[:3]))
+    root = SOURCES / f"cpython-stdlib-{version}"
+    if not (root / ".bench-complete").exists():
+        if root.exists():
+            shutil.rmtree(root)
+
+        def skip(directory: str, names: list[str]) -> set[str]:
+            return {
+                n
+                for n in names
+                if n in ("site-packages", "__pycache__")
+                or (not n.endswith(".py") and not os.path.isdir(os.path.join(directory, n)))
+            }
+
+        print(f"copying the standard library of Python {version} from {stdlib} ...", flush=True)
+        shutil.copytree(stdlib, root / "Lib", ignore=skip, symlinks=True)
+        (root / ".bench-complete").write_text(version + "\n")
+    _own_repository(root)
+    digest = hashlib.sha256()
+    for path in sorted(python_files(root / "Lib")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return root, f"Python {version}, sha256 of the copied files {digest.hexdigest()[:16]}"
+
+
+def _own_repository(root: Path) -> None:
+    # bench/work/ is gitignored by this repository; an unpacked corpus is a project of its own
+    # (as a checkout would be), so that no tool applies this repository's ignore rules to it.
+    (root / ".git").mkdir(exist_ok=True)
+
+
+def python_files(root: Path) -> list[Path]:
+    found = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
+        found.extend(Path(directory, f) for f in sorted(files) if f.endswith(".py"))
+    return found
+
+
+# --- tools ----------------------------------------------------------------------------------
+
+
+def ensure_tools() -> dict[str, str]:
+    missing = [pkg for pkg, exe in (("bandit", "bandit"), ("ruff", "ruff")) if not which(exe)]
+    if missing:
+        print(f"installing {', '.join(missing)} with pip ...", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+    versions = {}
+    for exe in ("bandit", "ruff", "treddy-advisor"):
+        path = which(exe)
+        if path is None:
+            raise SystemExit(f"{exe} not found; install treddy-advisor with pip install -e .")
+        out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+        versions[exe] = out.strip().splitlines()[0] if out.strip() else "?"
+    return versions
+
+
+def which(exe: str) -> str | None:
+    # prefer the scripts next to this interpreter (a virtualenv's) over whatever PATH has first
+    local = Path(sys.executable).with_name(exe)
+    return str(local) if local.exists() else shutil.which(exe)
+
+
+def time_binary() -> str | None:
+    if Path("/usr/bin/time").exists():
+        return "/usr/bin/time"
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing GNU time (apt-get install -y time) ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "time"], check=False)
+        if Path("/usr/bin/time").exists():
+            return "/usr/bin/time"
+    print("warning: /usr/bin/time unavailable; CPU and memory come from wait4()", flush=True)
+    return None
+
+
+# --- the benchmark of one corpus -------------------------------------------------------------
+
+
+@dataclass
+class CorpusResult:
+    name: str
+    description: str
+    files: int
+    lines: int
+    scanned: int = 0
+    parsed: int = 0
+    errors: int = 0
+    measures: dict[str, Measure] = field(default_factory=dict)
+    ast_parse_s: list[float] = field(default_factory=list)
+    ast_failures: int = 0
+
+
+def bench_corpus(
+    name: str,
+    description: str,
+    root: Path,
+    target: str,
+    repeat: int,
+    bandit_repeat: int,
+    time_bin: str | None,
+    jobs_one: bool,
+) -> CorpusResult:
+    files = python_files(root / target)
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    result = CorpusResult(name, description, len(files), lines)
+    print(f"\n== {name}: {target}/ in {root} ({len(files)} files, {lines} lines)", flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    cache = WORK / "cache" / name
+    report = OUT / f"{name}-treddy.json"
+    ta = which("treddy-advisor")
+    assert ta is not None
+    base = [
+        ta,
+        "check",
+        target,
+        "--isolated",
+        "--exit-zero",
+        "-q",
+        "--format",
+        "json",
+        "-o",
+        str(report),
+    ]
+
+    def fresh_cache() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    ms = result.measures
+    ms["treddy cold (--no-cache)"] = measure(
+        "treddy cold (--no-cache)", [*base, "--no-cache"], root, repeat, time_bin
+    )
+    summary = json.loads(report.read_text())["summary"]
+    result.scanned, result.parsed = summary["files_scanned"], summary["files_parsed"]
+    result.errors = summary["errors"]
+    if jobs_one:
+        ms["treddy cold, 1 process (-j 1)"] = measure(
+            "treddy cold, 1 process (-j 1)",
+            [*base, "--no-cache", "-j", "1"],
+            root,
+            repeat,
+            time_bin,
+        )
+    ms["treddy cold (empty cache)"] = measure(
+        "treddy cold (empty cache)",
+        [*base, "--cache-dir", str(cache)],
+        root,
+        repeat,
+        time_bin,
+        before=fresh_cache,
+    )
+    ms["treddy warm (cache filled)"] = measure(
+        "treddy warm (cache filled)", [*base, "--cache-dir", str(cache)], root, repeat, time_bin
+    )
+    ms["bandit -r -q"] = measure(
+        "bandit -r -q",
+        [
+            which("bandit") or "bandit",
+            "-r",
+            "-q",
+            target,
+            "-f",
+            "json",
+            "-o",
+            str(OUT / f"{name}-bandit.json"),
+        ],
+        root,
+        bandit_repeat,
+        time_bin,
+        ok_status=(0, 1),
+    )
+    ms["ruff check --no-cache --select S"] = measure(
+        "ruff check --no-cache --select S",
+        [
+            which("ruff") or "ruff",
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "S",
+            "--exit-zero",
+            "-q",
+            target,
+        ],
+        root,
+        repeat,
+        time_bin,
+    )
+    ms["grep -r -l -i -E (vocabulary)"] = measure(
+        "grep -r -l -i -E (vocabulary)",
+        ["grep", "-r", "-l", "-i", "-E", "--include=*.py", GREP_WORDS, target],
+        root,
+        repeat,
+        time_bin,
+        ok_status=(0, 1),
+    )
+    listing = OUT / f"{name}-files.txt"
+    listing.write_text("\n".join(str(p) for p in files) + "\n")
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", AST_PARSE_SCRIPT, str(listing)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        result.ast_parse_s.append(float(out[0]))
+        result.ast_failures = int(out[1])
+    print(
+        f"  {'ast.parse (in process, no I/O)':<34} {min(result.ast_parse_s):8.3f} s best "
+        f"({result.ast_failures} files not parseable by this Python)",
+        flush=True,
+    )
+    return result
+
+
+# --- pre-commit: one file, a whole process --------------------------------------------------
+
+
+FILLER = '''
+
+def summarise_batch_{i}(rows, limit=50):
+    """Group rows of batch {i} by their kind and keep the largest totals."""
+    totals = {{}}
+    for row in rows[:limit]:
+        kind = row.get("kind", "other")
+        totals[kind] = totals.get(kind, 0) + int(row.get("amount", 0))
+    ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)
+    return [name for name, _ in ranked if name]
+'''
+
+OAUTH_HEAD = '''"""Reporting service client: fetches an access token, then pulls usage records."""
+
+import logging
+import os
+
+import requests
+
+log = logging.getLogger(__name__)
+
+TOKEN_URL = "https://auth.treddy.example/oauth2/token"
+API_URL = "https://api.treddy.example/v1"
+
+
+class ReportingClient:
+    def __init__(self, client_id=None, client_secret=None, timeout=10):
+        self.client_id = client_id or os.environ["REPORTING_CLIENT_ID"]
+        self.client_secret = client_secret or os.environ["REPORTING_CLIENT_SECRET"]
+        self.timeout = timeout
+        self._token = None
+
+    def fetch_token(self):
+        response = requests.post(
+            TOKEN_URL,
+            data={"grant_type": "client_credentials", "scope": "reports:read"},
+            auth=(self.client_id, self.client_secret),
+            timeout=self.timeout,
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def records(self, day):
+        headers = {"Authorization": f"Bearer {self.fetch_token()}"}
+        response = requests.get(f"{API_URL}/records/{day}", headers=headers, timeout=10)
+        response.raise_for_status()
+        return response.json()
+'''
+
+PLAIN_HEAD = '''"""Aggregation helpers for the nightly usage report."""
+
+import logging
+from collections import Counter
+
+log = logging.getLogger(__name__)
+
+
+def histogram(values):
+    return Counter(values).most_common()
+'''
+
+
+def write_precommit_files(directory: Path, lines: int = 500) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    _own_repository(directory)
+    (directory / "pyproject.toml").write_text(
+        '[project]\nname = "bench"\n\n[tool.treddy-advisor]\n'
+    )
+    files = {}
+    for name, head in (("oauth", OAUTH_HEAD), ("plain", PLAIN_HEAD)):
+        text, i = head, 0
+        while text.count("\n") < lines:
+            text += FILLER.format(i=i)
+            i += 1
+        path = directory / f"{name}_module.py"
+        path.write_text(text)
+        files[name] = path
+    return files
+
+
+def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
+    directory = WORK / "precommit"
+    files = write_precommit_files(directory)
+    ta = which("treddy-advisor")
+    assert ta is not None
+    print(f"\n== pre-commit: one ~500-line file, a whole process ({directory})", flush=True)
+    measures = {}
+    for kind, path in files.items():
+        lines = path.read_text().count("\n")
+        # what the tool made of the file, so that the timing is known to cover a parse (or not)
+        out = subprocess.run(
+            [ta, "check", path.name, "--no-cache", "--exit-zero", "--format", "json"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        summary = json.loads(out)["summary"]
+        note = f"{lines} lines, parsed={summary['files_parsed']}, findings={summary['findings']}"
+        for cached in (False, True):
+            label = f"{kind} file, {'cached' if cached else 'changed (--no-cache)'}"
+            cmd = [ta, "check", path.name, "--exit-zero", "-q"]
+            if not cached:
+                cmd.append("--no-cache")
+            m = measure(label, cmd, directory, repeat, time_bin)
+            m.note = note
+            measures[label] = m
+    return measures
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.3g}x" if b > 0 else "n/a"
+
+
+def print_corpus(c: CorpusResult) -> dict[str, float]:
+    ms = c.measures
+    cold = ms["treddy cold (--no-cache)"]
+    warm = ms["treddy warm (cache filled)"]
+    bandit = ms["bandit -r -q"]
+    ruff = ms["ruff check --no-cache --select S"]
+    grep = ms["grep -r -l -i -E (vocabulary)"]
+    ast_s = statistics.median(c.ast_parse_s)
+    print(f"\n{c.name}: {c.description}")
+    print(
+        f"  {c.files} .py files, {c.lines} lines; treddy-advisor scanned {c.scanned}, "
+        f"parsed {c.parsed} (the rest skipped by the prefilter), {c.errors} file errors"
+    )
+    print(
+        f"  {'command':<34} {'best s':>8} {'median s':>9} {'cpu s':>8} {'peak MiB':>9} "
+        f"{'vs ast.parse':>12}"
+    )
+    for name, m in ms.items():
+        print(
+            f"  {name:<34} {m.best:8.3f} {m.median:9.3f} {m.cpu:8.3f} {m.peak_mib:9.1f} "
+            f"{ratio(m.median, ast_s):>12}"
+        )
+    print(f"  {'ast.parse (in process, no I/O)':<34} {min(c.ast_parse_s):8.3f} {ast_s:9.3f}")
+    figures = {
+        "cold_vs_bandit": cold.median / bandit.median,
+        "cold_vs_ruff": cold.median / ruff.median,
+        "warm_vs_cold": warm.median / cold.median,
+        "cold_vs_ast_parse": cold.median / ast_s,
+        "bandit_vs_ast_parse": bandit.median / ast_s,
+        "ruff_vs_ast_parse": ruff.median / ast_s,
+        "grep_vs_ast_parse": grep.median / ast_s,
+        "cold_cpu_vs_bandit_cpu": cold.cpu / bandit.cpu,
+        "cold_cpu_vs_ruff_cpu": cold.cpu / ruff.cpu,
+        "files_per_s_cold": c.scanned / cold.median,
+        "files_per_s_warm": c.scanned / warm.median,
+        "peak_mib": max(m.peak_mib for n, m in ms.items() if n.startswith("treddy")),
+    }
+    print(
+        "  ratios (medians): "
+        f"cold/Bandit {figures['cold_vs_bandit']:.3f} (target <= {TARGETS['cold_vs_bandit']}), "
+        f"cold/ruff {figures['cold_vs_ruff']:.2f} (target <= {TARGETS['cold_vs_ruff']}), "
+        f"warm/cold {figures['warm_vs_cold']:.3f} (target <= {TARGETS['warm_vs_cold']})"
+    )
+    print(
+        f"  vs ast.parse: treddy cold {figures['cold_vs_ast_parse']:.2f}x, "
+        f"Bandit {figures['bandit_vs_ast_parse']:.2f}x, ruff {figures['ruff_vs_ast_parse']:.2f}x, "
+        f"grep {figures['grep_vs_ast_parse']:.2f}x"
+    )
+    print(
+        f"  CPU-time ratios: cold/Bandit {figures['cold_cpu_vs_bandit_cpu']:.3f}, "
+        f"cold/ruff {figures['cold_cpu_vs_ruff_cpu']:.2f}"
+    )
+    print(
+        f"  throughput: {figures['files_per_s_cold']:.0f} files/s cold, "
+        f"{figures['files_per_s_warm']:.0f} files/s warm; "
+        f"peak memory {figures['peak_mib']:.1f} MiB per process (target < {TARGETS['peak_mib']})"
+    )
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="Django only, fewer repetitions")
+    parser.add_argument("--repeat", type=int, help="repetitions per command (default 3, quick 2)")
+    parser.add_argument(
+        "--precommit-repeat",
+        type=int,
+        help="repetitions of each pre-commit run (default 9, quick 5)",
+    )
+    parser.add_argument("--skip-stdlib", action="store_true", help="only Django")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (2 if args.quick else 3)
+    pre_repeat = args.precommit_repeat or (5 if args.quick else 9)
+
+    time_bin = time_binary()
+    versions = ensure_tools()
+    started = time.time()
+    env = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "load_start": os.getloadavg(),
+        "tools": versions,
+    }
+    print(
+        f"Python {env['python']}, {env['cpus']} CPUs, load average {env['load_start']}, "
+        f"tools: {versions}"
+    )
+
+    corpora = []
+    django = prepare_django()
+    corpora.append(
+        bench_corpus(
+            "django",
+            f"Django {DJANGO_VERSION} sdist (sha256 {DJANGO_SHA256[:16]}...)",
+            django,
+            "django",
+            repeat,
+            max(1, repeat - 1) if not args.quick else 1,
+            time_bin,
+            jobs_one=not args.quick,
+        )
+    )
+    if not (args.quick or args.skip_stdlib):
+        stdlib, described = prepare_stdlib()
+        corpora.append(
+            bench_corpus(
+                "stdlib",
+                f"CPython standard library: {described}",
+                stdlib,
+                "Lib",
+                max(1, repeat - 1),
+                1,
+                time_bin,
+                jobs_one=False,
+            )
+        )
+    precommit = bench_precommit(pre_repeat, time_bin)
+
+    print("\n==================== summary ====================")
+    figures = {c.name: print_corpus(c) for c in corpora}
+    print("\npre-commit (one file, whole process):")
+    for name, m in precommit.items():
+        print(
+            f"  {name:<32} best {m.best:.3f} s  median {m.median:.3f} s  "
+            f"peak {m.peak_mib:.1f} MiB  [{m.note}]"
+        )
+    oauth = precommit["oauth file, changed (--no-cache)"].median
+    plain = precommit["plain file, changed (--no-cache)"].median
+    print(
+        f"  targets: OAuth file {oauth:.3f} s (< {TARGETS['precommit_oauth_s']}), "
+        f"plain file {plain:.3f} s (< {TARGETS['precommit_plain_s']})"
+    )
+    env["load_end"] = os.getloadavg()
+    env["seconds"] = round(time.time() - started)
+    print(f"\nload average at the end {env['load_end']}; the whole run took {env['seconds']} s")
+
+    d = figures["django"]
+    verdict = {
+        "cold_vs_bandit": d["cold_vs_bandit"] <= TARGETS["cold_vs_bandit"],
+        "cold_vs_ruff": d["cold_vs_ruff"] <= TARGETS["cold_vs_ruff"],
+        "warm_vs_cold": d["warm_vs_cold"] <= TARGETS["warm_vs_cold"],
+        "precommit_oauth_s": oauth < TARGETS["precommit_oauth_s"],
+        "precommit_plain_s": plain < TARGETS["precommit_plain_s"],
+        "peak_mib": d["peak_mib"] < TARGETS["peak_mib"],
+    }
+    print(
+        "targets on Django: "
+        + ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in verdict.items())
+    )
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "results.json").write_text(
+        json.dumps(
+            {
+                "environment": env,
+                "corpora": [
+                    {
+                        **{k: v for k, v in asdict(c).items() if k != "measures"},
+                        "measures": {n: asdict(m) for n, m in c.measures.items()},
+                        "figures": figures[c.name],
+                    }
+                    for c in corpora
+                ],
+                "precommit": {n: asdict(m) for n, m in precommit.items()},
+                "targets": TARGETS,
+                "met": verdict,
+            },
+            indent=2,
+        )
+    )
+    print(f"results written to {WORK / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
