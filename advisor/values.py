@@ -846,7 +846,7 @@ class Evaluator:
                 return Env(name.known if isinstance(name, Text) else None, default, e)
             if q in B64_FUNCS and pos:
                 return B64(pos[0], B64_FUNCS[q])
-            if q in URLENCODERS and pos:
+            if (q in URLENCODERS or q.endswith(".urlencode")) and pos:
                 return _urlencode(pos[0])
             if q in QUOTERS and pos:
                 return pos[0]

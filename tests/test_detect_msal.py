@@ -217,15 +217,25 @@ def test_verify_false_and_setup_without_calls():
     assert [t.kind for t in facts.transport] == ["verify_disabled"]
 
 
-def test_unknown_credential_type_is_not_guessed():
+def test_unknown_credential_shape_is_still_sent_in_the_body():
+    """A string goes as client_secret, a certificate dict as client_assertion: both in the body.
+
+    msal has no code path that sends Basic, so the shape does not change the verdict.
+    """
     body = """
     def make(cred):
         app = msal.ConfidentialClientApplication(CID, client_credential=cred, authority=AUTHORITY)
         return app.acquire_token_for_client(["x"])
     """
     u = only(body)
-    assert u.client_auth == "unknown"
+    assert u.client_auth == "body"
+    assert "never in a Basic header" in " ".join(u.evidence)
     assert u.secret.source == "parameter"
+
+
+def test_public_app_without_credential_is_none():
+    u = only('msal.PublicClientApplication(CID).acquire_token_interactive(["User.Read"])')
+    assert u.client_auth == "none"
 
 
 def test_alias_import():

@@ -299,7 +299,7 @@ def test_trd201_secret_in_body():
     findings = [f for f in run(usage) if f.rule == "TRD201"]
     assert len(findings) == 1
     f = findings[0]
-    assert (f.category, f.fixable, f.fix_safety) == ("client_auth", True, "unsafe")
+    assert (f.category, f.fixable, f.fix_safety) == ("client_auth", True, "safe")
     assert [r.span.line for r in f.related] == [8]
     assert LIVE_SECRET not in f.message + "".join(r.message for r in f.related)
 

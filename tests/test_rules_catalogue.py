@@ -142,7 +142,7 @@ def test_rules_command_lists_every_rule():
     assert set(REQUIRED) <= set(listed)
     assert listed == sorted(listed)
     row = next(line for line in lines if line.startswith("TRD201"))
-    assert row.split()[1:5] == ["client-secret-in-body", "client_auth", "error", "unsafe"]
+    assert row.split()[1:5] == ["client-secret-in-body", "client_auth", "error", "safe"]
 
 
 def test_rules_command_json():

@@ -226,6 +226,14 @@ def _client_auth(
         if where is not None:
             ctx.record_secret(credential, "client_secret", "client_credential of msal app", where)
         return "body", "string client_credential: client_secret posted in the body (never Basic)"
+    if kind == "confidential":
+        # Either shape ends up in the form body: a string as client_secret, a certificate
+        # dict as a signed client_assertion. msal has no code path that sends Basic.
+        return (
+            "body",
+            "client_credential not visible: msal posts it in the body either way (client_secret "
+            "or signed client_assertion), never in a Basic header",
+        )
     return (
         "unknown",
         "client_credential not visible: a string secret goes in the body, a certificate dict "

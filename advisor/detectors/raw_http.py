@@ -353,7 +353,7 @@ def _authorization_urls(ctx: ModuleContext) -> None:
         _auth_url_usage(ctx, top, fields, url_text(v))
     for call in ctx.index.calls:
         q = ctx.qualname(call.func)
-        if q not in ("urllib.parse.urlencode", "urllib.urlencode"):
+        if not q or not (q == "urlencode" or q.endswith(".urlencode")):
             continue
         parent = ctx.index.parent.get(id(call))
         if isinstance(parent, (cst.FormattedStringExpression, cst.BinaryOperation)):
