@@ -815,6 +815,13 @@ class _Evaluation:
         if usage.operation not in _TOKEN_OPS:
             return
         required, auth = self.policy.client_auth_required, usage.client_auth
+        flows = self.origin_flows(usage)
+        if usage.flow != "refresh_token" and flows and not any(
+            self.policy.is_supported(f) for f in flows
+        ):
+            # An unsupported grant is TRD101/TRD102 already; its fix (client credentials with
+            # Basic auth) replaces the whole exchange, so its client auth is not a second finding.
+            return
         related = _secret_related(usage)
         if auth == "body" and required != "body":
             self.add_for_usage("TRD201", usage, confidence, related=related)

@@ -359,7 +359,16 @@ def test_other_provider_is_not_flagged_against_treddys_table():
 
 def test_other_provider_flagged_with_all_providers():
     usage = cc_usage(flow="authorization_code", client_auth="body", token_url=MICROSOFT)
-    assert rules(run(usage, all_providers=True)) == ["TRD101", "TRD201"]
+    # the unsupported grant is the finding; its client auth is replaced along with it
+    assert rules(run(usage, all_providers=True)) == ["TRD101"]
+    usage = cc_usage(client_auth="body", token_url=MICROSOFT)
+    assert rules(run(usage, all_providers=True)) == ["TRD201"]
+    assert rules(run(usage)) == []
+
+
+def test_client_auth_of_an_unsupported_grant_is_not_a_second_finding():
+    usage = cc_usage(flow="authorization_code", client_auth="body")
+    assert rules(run(usage)) == ["TRD101"]
 
 
 def test_unresolved_endpoint_flagged_with_lower_confidence():
