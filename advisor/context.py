@@ -35,7 +35,7 @@ _PLACEHOLDER_RE = re.compile(
     r"""^(
         \s* | [x*.#_\-]{1,} | \.\.\. |
         <[^<>]*> | \{\{.*\}\} | \$\{[^}]*\} | \$[A-Z_]+ | %\([a-z_]+\)s |
-        (your|my|insert|enter|put|add|replace|fill)[-_ ]?.* |
+        (your|insert|enter|put|replace|fill)[-_ ](?:own[-_ ])?.* | your.* |
         .*(placeholder|changeme|change[-_ ]me|replace[-_ ]?me|redacted|todo|fixme|xxxx).* |
         (client[-_ ]?)?(secret|password|token|id|key)([-_ ]?here)? |
         (none|null|nil|undefined|test|dummy|example|sample|string|str|foo|bar|baz)
