@@ -10,6 +10,7 @@ follow becomes ``Unknown``: a detector must never guess.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,6 +144,10 @@ class CallV(V):
     local_class: str | None = None
     star_unknown: bool = False  # *args/**kwargs that could not be expanded
     node: cst.CSTNode | None = None
+    # Other values the same name may hold on another path (if/else branches): the value above
+    # is the last one in source order, these are the rest. Detectors that decide on the class
+    # of an object must look at them too.
+    alternatives: tuple[V, ...] = ()
 
 
 @dataclass(eq=False)
@@ -302,6 +307,10 @@ class Evaluator:
                 if name in info.params and not [b for b in bindings if b.seq < seq_at]:
                     return self._param(info, name, at, depth)
                 v = self._binding_value(name, chosen, info, env, depth)
+                if i == 0 and isinstance(v, CallV):
+                    v = self._with_alternatives(
+                        v, name, chosen, bindings, seq_at, at, info, env, depth
+                    )
                 return self._apply_mutations(
                     v, name, info, chosen.seq, seq_at if i == 0 else 1 << 60, env, depth
                 )
@@ -317,6 +326,47 @@ class Evaluator:
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         return Ref(f"builtins.{name}")
+
+    def _with_alternatives(
+        self,
+        v: CallV,
+        name: str,
+        chosen: Binding,
+        bindings: list[Binding],
+        seq_at: int,
+        at: cst.CSTNode,
+        info: ScopeInfo,
+        env: dict[tuple[int, str], V],
+        depth: int,
+    ) -> CallV:
+        earlier = [b for b in bindings if b.seq < chosen.seq and b.kind == "assign"]
+        if not earlier or not self._conditional(chosen, at):
+            return v
+        others = []
+        for b in earlier[-4:]:
+            o = self._binding_value(name, b, info, env, depth)
+            if isinstance(o, CallV) and o.qualname != v.qualname:
+                others.append(o)
+        if not others:
+            return v
+        return dataclasses.replace(v, alternatives=tuple(others))
+
+    def _conditional(self, b: Binding, at: cst.CSTNode) -> bool:
+        """Is the binding inside a branch or loop that does not also contain ``at``?"""
+        anc: set[int] = set()
+        cur: cst.CSTNode | None = at
+        while cur is not None:
+            anc.add(id(cur))
+            cur = self.idx.parent.get(id(cur))
+        cur = b.value
+        while cur is not None and not isinstance(cur, (cst.FunctionDef, cst.Module)):
+            if (
+                isinstance(cur, (cst.If, cst.Else, cst.Try, cst.ExceptHandler, cst.For, cst.While))
+                and id(cur) not in anc
+            ):
+                return True
+            cur = self.idx.parent.get(id(cur))
+        return False
 
     def _param(self, info: ScopeInfo, name: str, at: cst.CSTNode, depth: int) -> V:
         fn = info.node

@@ -250,3 +250,28 @@ def test_token_cache_objects_are_silent():
     cache.deserialize(open("cache.bin").read())
     """
     assert analyse(body).usages == []
+
+
+def test_public_or_confidential_depending_on_the_path_is_unknown_auth():
+    body = """
+    class Connection:
+        def __init__(self, kind, secret):
+            self.kind = kind
+            self.secret = secret
+            self._client = None
+
+        @property
+        def client(self):
+            if self._client is None:
+                if self.kind == "public":
+                    client = msal.PublicClientApplication(CID)
+                else:
+                    client = msal.ConfidentialClientApplication(CID, client_credential=self.secret)
+                self._client = client
+            return self._client
+
+        def login(self, user, pwd):
+            return self.client.acquire_token_by_username_password(user, pwd, scopes=["a"])
+    """
+    found = [u for u in analyse(body).usages if u.operation == "token_request"]
+    assert [(u.flow, u.client_auth) for u in found] == [("password", "unknown")]

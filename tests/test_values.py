@@ -239,3 +239,30 @@ def test_attribute_assigned_in_several_places_is_unknown():
     target = [b.value for sc in idx.scopes.values() for b in sc.bindings.get("RESULT", [])][0]
     v = ev.eval(target)
     assert isinstance(v, Text) and v.known is None
+
+
+def test_branch_assignments_are_kept_as_alternatives():
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            import requests, httpx
+            def make(kind):
+                if kind:
+                    s = requests.Session()
+                else:
+                    s = httpx.Client()
+                RESULT = s
+            def seq():
+                s = requests.Session()
+                s = httpx.Client()
+                RESULT2 = s
+            """
+        )
+    )
+    idx = build_index(module)
+    ev = Evaluator(idx)
+    v = ev.eval([b.value for sc in idx.scopes.values() for b in sc.bindings.get("RESULT", [])][0])
+    assert v.qualname == "httpx.Client"
+    assert [a.qualname for a in v.alternatives] == ["requests.Session"]
+    v2 = ev.eval([b.value for sc in idx.scopes.values() for b in sc.bindings.get("RESULT2", [])][0])
+    assert v2.qualname == "httpx.Client" and v2.alternatives == ()

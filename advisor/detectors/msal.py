@@ -19,6 +19,7 @@ an application with none of these in the file gets one ``client_setup`` at its c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -153,6 +154,18 @@ def detect(ctx: ModuleContext) -> None:
             recv = v.receiver
             if recv.qualname in APP_CLASSES:
                 app = _app(ctx, recv, apps, order)
+                other_kinds = {
+                    APP_CLASSES.get(o.qualname or "")
+                    for o in recv.alternatives
+                    if isinstance(o, CallV)
+                } - {None, app.kind}
+                if other_kinds:
+                    # `client = Public...(...)` on one path, `Confidential...(...)` on another
+                    app = dataclasses.replace(
+                        app,
+                        client_auth="unknown",
+                        auth_note="a public or a confidential application depending on the path",
+                    )
                 _operation(ctx, call, v, app, METHODS[v.method])
     for app in order:
         if not app.usages and app.node is not None:
