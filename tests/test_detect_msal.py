@@ -275,3 +275,16 @@ def test_public_or_confidential_depending_on_the_path_is_unknown_auth():
     """
     found = [u for u in analyse(body).usages if u.operation == "token_request"]
     assert [(u.flow, u.client_auth) for u in found] == [("password", "unknown")]
+
+
+def test_confidential_only_method_tells_the_class_on_a_two_path_client():
+    body = """
+    def get(kind, secret):
+        if kind == "public":
+            app = msal.PublicClientApplication(CID)
+        else:
+            app = msal.ConfidentialClientApplication(CID, client_credential=secret)
+        return app.acquire_token_for_client(["api://x/.default"])
+    """
+    found = [u for u in analyse(body).usages if u.operation == "token_request"]
+    assert [(u.flow, u.client_auth) for u in found] == [("client_credentials", "body")]

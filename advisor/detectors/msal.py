@@ -159,7 +159,16 @@ def detect(ctx: ModuleContext) -> None:
                     for o in recv.alternatives
                     if isinstance(o, CallV)
                 } - {None, app.kind}
-                if other_kinds:
+                if other_kinds and v.method in CONFIDENTIAL_ONLY:
+                    pass  # only a confidential application has this method
+                elif other_kinds and v.method in PUBLIC_ONLY:
+                    app = dataclasses.replace(
+                        app,
+                        kind="public",
+                        client_auth="none",
+                        auth_note="a method of PublicClientApplication: client_id only, no secret",
+                    )
+                elif other_kinds:
                     # `client = Public...(...)` on one path, `Confidential...(...)` on another
                     app = dataclasses.replace(
                         app,
@@ -170,6 +179,15 @@ def detect(ctx: ModuleContext) -> None:
     for app in order:
         if not app.usages and app.node is not None:
             _setup(ctx, app)
+
+
+# Methods that exist on one application class only: calling one tells which class it is.
+CONFIDENTIAL_ONLY = {
+    "acquire_token_for_client",
+    "acquire_token_on_behalf_of",
+    "remove_tokens_for_client",
+}
+PUBLIC_ONLY = {"acquire_token_interactive", "initiate_device_flow", "acquire_token_by_device_flow"}
 
 
 def _key(ctx: ModuleContext, v: CallV) -> str | None:
