@@ -815,7 +815,9 @@ class _Evaluation:
         if usage.operation not in _TOKEN_OPS:
             return
         required, auth = self.policy.client_auth_required, usage.client_auth
-        flows = self.origin_flows(usage)
+        # a usage that names its own grant is judged by it (one client object may serve
+        # several flows); a refresh or an unknown grant by its client's grants
+        flows = {usage.flow} if usage.flow not in _NOT_A_GRANT else self.origin_flows(usage)
         if usage.flow != "refresh_token" and flows and not any(
             self.policy.is_supported(f) for f in flows
         ):
