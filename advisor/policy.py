@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import posixpath
 import string
 import sys
 from collections import defaultdict
@@ -818,8 +819,10 @@ class _Evaluation:
         # a usage that names its own grant is judged by it (one client object may serve
         # several flows); a refresh or an unknown grant by its client's grants
         flows = {usage.flow} if usage.flow not in _NOT_A_GRANT else self.origin_flows(usage)
-        if usage.flow != "refresh_token" and flows and not any(
-            self.policy.is_supported(f) for f in flows
+        if (
+            usage.flow != "refresh_token"
+            and flows
+            and not any(self.policy.is_supported(f) for f in flows)
         ):
             # An unsupported grant is TRD101/TRD102 already; its fix (client credentials with
             # Basic auth) replaces the whole exchange, so its client auth is not a second finding.
@@ -920,15 +923,24 @@ class _Evaluation:
         shipped = [e for e in evidence if e.kind == "distributed_app"]
         if not shipped:
             return
-        mixed = any(e.kind != "distributed_app" for e in evidence)
 
-        def confidence_for(path: str) -> tuple[str, AppEvidence]:
-            near = next((e for e in shipped if e.path == path), None)
+        def covers(e: AppEvidence, path: str) -> bool:
+            # Evidence speaks for its own directory tree: a tkinter app in one folder says
+            # nothing about a daemon in a sibling folder scanned in the same run.
+            base = posixpath.dirname(e.path)
+            return not base or path == e.path or path.startswith(base + "/")
+
+        def confidence_for(path: str) -> tuple[str, AppEvidence] | None:
+            here = [e for e in shipped if covers(e, path)]
+            if not here:
+                return None
+            near = next((e for e in here if e.path == path), None)
             if is_test_path(path):
-                return "low", near or shipped[0]
+                return "low", near or here[0]
             if near is not None:
                 return "high", near
-            return ("low" if mixed else "medium"), shipped[0]
+            mixed = any(e.kind != "distributed_app" and covers(e, path) for e in evidence)
+            return ("low" if mixed else "medium"), here[0]
 
         used_literals: set[tuple[str, Any]] = set()
         for usages in self.groups.values():
@@ -948,7 +960,10 @@ class _Evaluation:
             for u in usages:
                 if u.secret is not None and u.secret.literal_span is not None:
                     used_literals.add((u.secret.literal_path or u.path, u.secret.literal_span))
-            conf, app = confidence_for(usage.path)
+            verdict = confidence_for(usage.path)
+            if verdict is None:
+                continue
+            conf, app = verdict
             self.add(
                 "TRD304",
                 usage.path,
@@ -968,7 +983,10 @@ class _Evaluation:
             )
             if spot in used_literals or (fact.path, fact.span) in used_literals:
                 continue
-            conf, app = confidence_for(fact.path)
+            verdict = confidence_for(fact.path)
+            if verdict is None:
+                continue
+            conf, app = verdict
             if fact.in_test_file:
                 conf = "low"
             self.add(

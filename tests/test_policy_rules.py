@@ -492,12 +492,20 @@ def test_trd304_literal_reported_once_with_its_usage():
 
 
 def test_trd304_evidence_elsewhere_in_a_mixed_codebase_is_low_confidence():
-    elsewhere = replace(DESKTOP, path="desktop/app.py")
+    # packaging evidence at the project root covers every file below it
+    project = replace(DESKTOP, path="pyproject.toml", evidence="pyinstaller in the build")
     server = AppEvidence(path="api/server.py", line=3, kind="web_server", evidence="imports flask")
-    assert [(f.rule, f.confidence) for f in run(cc_usage(), elsewhere)] == [("TRD304", "medium")]
-    assert [(f.rule, f.confidence) for f in run(cc_usage(), elsewhere, server)] == [
+    assert [(f.rule, f.confidence) for f in run(cc_usage(), project)] == [("TRD304", "medium")]
+    root_server = replace(server, path="manage.py")
+    assert [(f.rule, f.confidence) for f in run(cc_usage(), project, root_server)] == [
         ("TRD304", "low")
     ]
+
+
+def test_trd304_evidence_in_a_sibling_directory_does_not_apply():
+    """Two applications scanned in one run: the desktop one says nothing about the daemon."""
+    elsewhere = replace(DESKTOP, path="desktop/app.py")
+    assert run(cc_usage(), elsewhere) == []
 
 
 def test_trd304_clean():
