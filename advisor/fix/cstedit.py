@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 # Builds an argument from the (possibly already rewritten) values the fix moved around.
 ArgBuilder = Callable[[dict[int, cst.BaseExpression]], cst.Arg]
@@ -50,6 +48,11 @@ def apply_actions(module: cst.Module, actions: ActionSet) -> cst.Module:
     assert isinstance(new, cst.Module)
     missing = [i for i in actions.imports if not _imported(new, *i)]
     if missing:
+        # libcst.codemod pulls in libcst.matchers (about 1 s to import): only when an import
+        # really has to be added, never on a plain check that merely reports fixability
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
         context = CodemodContext()
         for mod, name in missing:
             AddImportsVisitor.add_needed_import(context, mod, name)
