@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -34,9 +35,35 @@ STALE_SECONDS = 14 * 24 * 3600
 
 
 def cache_key(*parts: str) -> str:
-    """Key of a cache generation: tool version and format plus the given digests."""
-    raw = "|".join([str(CACHE_FORMAT), __version__, *parts])
+    """Key of a cache generation: tool version, format and code digest plus the given digests."""
+    raw = "|".join([str(CACHE_FORMAT), __version__, code_digest(), *parts])
     return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Digest of the analyzer's own sources and rule files.
+
+    The version alone is not enough: an editable install or a patched release changes what the
+    detectors find without changing the version, and a stale cache would hide that silently.
+    Names, sizes and modification times of the files are enough, and cost a few milliseconds.
+    """
+    root = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=12)
+    try:
+        from advisor import rules as rules_pkg
+
+        rules_dir = Path(rules_pkg.__file__).resolve().parent
+    except (ImportError, TypeError):
+        rules_dir = None
+    dirs = [root] + ([rules_dir] if rules_dir else [])
+    for base in dirs:
+        for f in sorted(base.rglob("*")):
+            if f.suffix in (".py", ".toml") and "__pycache__" not in f.parts:
+                with contextlib.suppress(OSError):
+                    st = f.stat()
+                    h.update(f"{f.relative_to(base)}:{st.st_size}:{st.st_mtime_ns}|".encode())
+    return h.hexdigest()
 
 
 def default_cache_dir(root: Path) -> Path:

@@ -303,6 +303,15 @@ def check_selectors(config: Any, known: set[str]) -> None:
                 )
 
 
+def _fix_cache_dir(config: Any, opts: dict[str, Any]) -> Path | None:
+    if not config.cache:
+        return None
+    from advisor.cache import default_cache_dir
+
+    base = opts.get("cache_dir")
+    return Path(base) if base else default_cache_dir(Path(config.root or Path.cwd()))
+
+
 def _run(paths: list[str], opts: dict[str, Any]) -> int:
     from advisor.engine import CheckRequest, run_check
     from advisor.policy import load_catalogue, load_policy
@@ -358,7 +367,7 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         # Only then: the fix machinery imports libcst's matchers (about 0.5 s).
         from advisor.fix.command import annotate_findings
 
-        annotate_findings(result, policy, config)
+        annotate_findings(result, policy, config, _fix_cache_dir(config, opts))
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
     color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)

@@ -6,26 +6,127 @@ back. Messages follow Ruff's wording so that the tool feels familiar.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from advisor.fix.planner import FixOutcome, annotate, fix_findings
 from advisor.fix.recheck import Rechecker
-from advisor.model import ScanResult
+from advisor.model import Edit, Finding, ScanResult, Span
 
 
 def checker_for(policy: Any, config: Any) -> Rechecker:
     return Rechecker(policy, all_providers=bool(getattr(config, "all_providers", False)))
 
 
-def annotate_findings(result: ScanResult, policy: Any, config: Any) -> None:
-    """Per-finding fixability and edits for the report; never fails the run."""
+def annotate_findings(
+    result: ScanResult, policy: Any, config: Any, cache_dir: Path | None = None
+) -> None:
+    """Per-finding fixability and edits for the report; never fails the run.
+
+    Working them out means parsing and re-checking each file with findings (and importing
+    libcst). A warm pre-commit run must not pay that again for an unchanged file, so the answers
+    are cached by file content, tool version, policy and the findings themselves.
+    """
     if not result.findings:
         return
+    todo = result
+    keys: dict[str, str] = {}
+    if cache_dir is not None:
+        keys = _fix_keys(result, policy)
+        missing = {p for p, k in keys.items() if not _load_fixes(cache_dir, k, result, p)}
+        if not missing:
+            return
+        todo = _restricted(result, missing)
     try:
-        annotate(result, checker_for(policy, config))
+        annotate(todo, checker_for(policy, config))
     except Exception:  # noqa: BLE001 - the report is worth more than its edits
-        for f in result.findings:
+        for f in todo.findings:
             f.fixable, f.fix_safety, f.edits = False, None, []
+        return
+    if cache_dir is not None:
+        for path in {f.path for f in todo.findings}:
+            if path in keys:
+                _store_fixes(cache_dir, keys[path], [f for f in todo.findings if f.path == path])
+
+
+def _fix_keys(result: ScanResult, policy: Any) -> dict[str, str]:
+    from advisor import __version__
+    from advisor.cache import code_digest
+
+    keys: dict[str, str] = {}
+    for path in sorted({f.path for f in result.findings}):
+        try:
+            content = Path(path).read_bytes()
+        except OSError:
+            continue
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{__version__}|{code_digest()}|{getattr(policy, 'digest', '')}|".encode())
+        h.update(content)
+        for f in sorted((f for f in result.findings if f.path == path), key=_order):
+            h.update(f"|{f.rule}:{f.fingerprint}:{f.span}".encode())
+        keys[path] = h.hexdigest()
+    return keys
+
+
+def _order(f: Finding) -> tuple[int, int, str, str]:
+    return (f.span.line, f.span.column, f.rule, f.fingerprint)
+
+
+def _load_fixes(cache_dir: Path, key: str, result: ScanResult, path: str) -> bool:
+    try:
+        data = json.loads((cache_dir / "fixes" / f"{key}.json").read_text())
+        findings = sorted((f for f in result.findings if f.path == path), key=_order)
+        if len(data) != len(findings):
+            return False
+        for f, d in zip(findings, data, strict=True):
+            f.fixable, f.fix_safety, f.fix_hint = bool(d["fixable"]), d["fix_safety"], d["hint"]
+            f.edits = [Edit(e["path"], Span(*e["span"]), e["replacement"]) for e in d["edits"]]
+        return True
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _store_fixes(cache_dir: Path, key: str, findings: list[Finding]) -> None:
+    data = [
+        {
+            "fixable": f.fixable,
+            "fix_safety": f.fix_safety,
+            "hint": f.fix_hint,
+            "edits": [
+                {
+                    "path": e.path,
+                    "span": [e.span.line, e.span.column, e.span.end_line, e.span.end_column],
+                    "replacement": e.replacement,
+                }
+                for e in f.edits
+            ],
+        }
+        for f in sorted(findings, key=_order)
+    ]
+    target = cache_dir / "fixes" / f"{key}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
+def _restricted(result: ScanResult, paths: set[str]) -> ScanResult:
+    return ScanResult(
+        files_scanned=result.files_scanned,
+        files_parsed=result.files_parsed,
+        usages=[u for u in result.usages if u.path in paths],
+        secrets=[s for s in result.secrets if s.path in paths],
+        transport=[t for t in result.transport if t.path in paths],
+        app_evidence=result.app_evidence,
+        findings=[f for f in result.findings if f.path in paths],
+        errors=[],
+    )
 
 
 def compute_fixes(result: ScanResult, policy: Any, config: Any, *, unsafe: bool) -> FixOutcome:
