@@ -8,9 +8,30 @@ The codemods themselves (library knowledge) live in :mod:`advisor.fix.codemods`;
 stays free of them.
 """
 
-from advisor.fix.codemods import CODEMODS, SAFE, UNSAFE, env_name
-from advisor.fix.planner import FileOutcome, FixOutcome, annotate, fix_findings, plan
-from advisor.fix.recheck import Rechecker
+from typing import Any
+
+# The codemods import libcst; a warm check that reads fixability from the cache must not.
+_LAZY = {
+    "CODEMODS": "advisor.fix.codemods",
+    "SAFE": "advisor.fix.codemods",
+    "UNSAFE": "advisor.fix.codemods",
+    "env_name": "advisor.fix.codemods",
+    "FileOutcome": "advisor.fix.planner",
+    "FixOutcome": "advisor.fix.planner",
+    "annotate": "advisor.fix.planner",
+    "fix_findings": "advisor.fix.planner",
+    "plan": "advisor.fix.planner",
+    "Rechecker": "advisor.fix.recheck",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "CODEMODS",

@@ -10,15 +10,30 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor.fix.planner import FixOutcome, annotate, fix_findings
-from advisor.fix.recheck import Rechecker
+if TYPE_CHECKING:
+    from advisor.fix.planner import FixOutcome
+    from advisor.fix.recheck import Rechecker
 from advisor.model import Edit, Finding, ScanResult, Span
 
 
 def checker_for(policy: Any, config: Any) -> Rechecker:
+    from advisor.fix.recheck import Rechecker
+
     return Rechecker(policy, all_providers=bool(getattr(config, "all_providers", False)))
+
+
+def annotate(result: ScanResult, checker: Rechecker) -> None:
+    from advisor.fix.planner import annotate as planner_annotate
+
+    planner_annotate(result, checker)
+
+
+def fix_findings(result: ScanResult, checker: Rechecker, *, unsafe: bool) -> FixOutcome:
+    from advisor.fix.planner import fix_findings as planner_fix
+
+    return planner_fix(result, checker, unsafe=unsafe)
 
 
 def annotate_findings(
