@@ -147,7 +147,7 @@ class ModuleContext:
             if node is not None:
                 where = self.locate(node)
                 if where:
-                    cred.literal_path, cred.literal_span = where
+                    cred.literal_path, cred.literal_span = where[0], _narrow(node, text, where[1])
         return cred
 
     def record_secret(self, v: V | None, role: str, evidence: str, at: cst.CSTNode) -> Credential:
@@ -184,6 +184,21 @@ class ModuleContext:
                 in_test_file=self.in_test_file or is_test_path(path),
             )
         )
+
+
+def _narrow(node: cst.CSTNode, text: str, span: Span) -> Span:
+    """The span of ``text`` inside a one-line literal that holds more (a URL, a form body).
+
+    A precise span lets every reporter mask exactly the secret, and lets the redaction layer
+    read the value back and confirm it against its hash.
+    """
+    if not isinstance(node, cst.SimpleString) or span.line != span.end_line or not text:
+        return span
+    raw = node.value
+    at = raw.find(text)
+    if at < 0 or raw.count(text) != 1 or "\\" in raw[:at]:
+        return span
+    return Span(span.line, span.column + at, span.line, span.column + at + len(text))
 
 
 def _best_node(lit: Text, text: str) -> cst.CSTNode | None:

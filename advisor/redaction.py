@@ -128,6 +128,9 @@ def _norm(path: str) -> str:
     return path.replace("\\", "/").removeprefix("./")
 
 
+_WORD = re.compile(r"[^&=?#:/@,;\s\"']+")
+
+
 class SecretMask:
     """Index of the literal secrets in a scan result, by file and line, plus their value hashes."""
 
@@ -184,6 +187,14 @@ class SecretMask:
             value = _string_value(token.group(0))
             if value and secret_hash(value) in self._hashes:
                 hits.append(token.span())
+                continue
+            # a secret inside a longer literal: a query string, a form body, a URL
+            for word in _WORD.finditer(token.group(0)):
+                if len(word.group(0)) >= _MIN_SCRUB_LENGTH and (
+                    secret_hash(word.group(0)) in self._hashes
+                ):
+                    start = token.start() + word.start()
+                    hits.append((start, start + len(word.group(0))))
         return hits
 
     def line(self, path: str, lineno: int, text: str) -> str:
@@ -214,6 +225,8 @@ class SecretMask:
             candidates = [whole] + [t.group(0) for ln in chunk for t in _STRING_TOKEN.finditer(ln)]
             for candidate in candidates:
                 value = _string_value(candidate)
+                if value is None and secret_hash(candidate) in self._hashes:
+                    value = candidate  # a span narrowed to the secret inside a literal
                 if (
                     value is not None
                     and len(value) >= _MIN_SCRUB_LENGTH

@@ -359,3 +359,23 @@ def test_unresolved_client_object_without_grant_type_is_silent():
         """
     )
     assert facts.usages == []
+
+
+def test_urls_in_the_inventory_never_carry_credentials():
+    facts = analyse(
+        """
+        def token():
+            return requests.post("https://cid:tr_sk_live_userinfo_0a1b2c3d4e@auth.treddy.com/oauth/token"
+                                 "?grant_type=client_credentials&client_secret=tr_sk_live_query_9f8e7d6c")
+        """
+    )
+    (u,) = facts.usages
+    assert "tr_sk_live" not in u.token_url
+    assert u.token_url.startswith("https://cid:")
+    assert "client_secret=" in u.token_url
+    assert u.client_auth == "query"
+    # the literal secret's span is narrowed to the secret itself inside the URL
+    secret = [s for s in facts.secrets if s.role == "client_secret"][0]
+    assert secret.credential.literal_span.end_column - secret.credential.literal_span.column == len(
+        "tr_sk_live_query_9f8e7d6c"
+    )

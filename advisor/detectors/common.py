@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from advisor.context import ModuleContext
-from advisor.model import Credential, TransportFact, Usage
+from advisor.model import Credential, TransportFact, Usage, redact
 from advisor.values import (
     CallV,
     Const,
@@ -89,13 +90,35 @@ def client_key(ctx: ModuleContext, v: V | None) -> str | None:
 
 
 def url_text(v: V | None) -> str | None:
-    """A URL for the inventory: the full string when known, else its known shape."""
+    """A URL for the inventory: the full string when known, else its known shape.
+
+    Credentials in the URL (userinfo, ``client_secret=`` and token parameters) are redacted:
+    the inventory is printed, cached and reported, and must never carry a secret.
+    """
     if isinstance(v, Text):
         if v.known is not None:
-            return v.known
+            return safe_url(v.known)
         shown = v.display()
-        return shown if any(isinstance(p, str) and p.strip() for p in v.parts) else None
+        if any(isinstance(p, str) and p.strip() for p in v.parts):
+            return safe_url(shown)
     return None
+
+
+_SECRET_PARAMS = re.compile(
+    r"([?&](?:client_secret|client_assertion|access_token|refresh_token|id_token|password|"
+    r"code_verifier|api_key|apikey|key|token)=)([^&#]*)",
+    re.IGNORECASE,
+)
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/@:]*):([^/@]*)@", re.IGNORECASE)
+
+
+def safe_url(url: str) -> str:
+    url = _USERINFO.sub(lambda m: f"{m.group(1)}{m.group(2)}:{_mask(m.group(3))}@", url)
+    return _SECRET_PARAMS.sub(lambda m: m.group(1) + _mask(m.group(2)), url)
+
+
+def _mask(value: str) -> str:
+    return value if value in ("", "{…}") else redact(value)
 
 
 def scopes_of(v: V | None, absent_means_none: bool = True) -> list[str] | None:
