@@ -194,6 +194,12 @@ def _narrow(node: cst.CSTNode, text: str, span: Span) -> Span:
     """
     if not isinstance(node, cst.SimpleString) or span.line != span.end_line or not text:
         return span
+    try:
+        whole = node.evaluated_value
+    except Exception:  # a malformed literal: keep the whole span
+        return span
+    if (whole.decode("latin-1") if isinstance(whole, bytes) else whole) == text:
+        return span  # the literal is the secret: its span, quotes included
     raw = node.value
     at = raw.find(text)
     if at < 0 or raw.count(text) != 1 or "\\" in raw[:at]:
