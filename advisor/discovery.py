@@ -109,10 +109,13 @@ def _is_under(path: str, root: str) -> bool:
 
 
 def _rel_parts(path: str, base: str) -> list[str] | None:
+    # both are absolute and normalised here, so slicing is relpath without its cost
+    if path == base:
+        return []
     if not _is_under(path, base):
         return None
-    rel = os.path.relpath(path, base)
-    return [] if rel == "." else rel.split(os.sep)
+    rel = path[len(base.rstrip(os.sep)) + 1 :]
+    return rel.split(os.sep) if rel else []
 
 
 def _find_repo_root(start: str) -> str | None:
@@ -238,7 +241,7 @@ class _Walker:
     def within_roots(self, real: str) -> bool:
         return any(_is_under(real, root) for root in self.roots)
 
-    def accept_file(self, path: Path, st_link: os.stat_result) -> bool:
+    def accept_file(self, path: Path, st_link: os.stat_result, real: str | None = None) -> bool:
         """Symlink, loop and file-type checks for a candidate file; reports skips."""
         if stat.S_ISLNK(st_link.st_mode):
             try:
@@ -256,7 +259,7 @@ class _Walker:
                 return False
         else:
             st = st_link
-            real = os.path.realpath(path)
+            real = real or os.path.realpath(path)
         if not stat.S_ISREG(st.st_mode):
             self.skip(path, SKIP_NOT_REGULAR)
             return False
@@ -268,12 +271,15 @@ class _Walker:
     def walk(self, top: Path, scan_base: str) -> Iterator[Path]:
         # An explicit stack rather than recursion: directory trees can be deeper than the
         # interpreter's recursion limit.
-        stack: list[Iterator[os.DirEntry[str]]] = []
+        # Each level carries its absolute and real directory, so that no per-entry abspath or
+        # realpath system calls are needed (directory symlinks are never followed below).
+        stack: list[tuple[Iterator[os.DirEntry[str]], str, str]] = []
         entries = self._list(top)
         if entries is not None:
-            stack.append(iter(entries))
+            stack.append((iter(entries), os.path.abspath(top), os.path.realpath(top)))
         while stack:
-            entry = next(stack[-1], None)
+            it, abs_dir, real_dir = stack[-1]
+            entry = next(it, None)
             if entry is None:
                 stack.pop()
                 continue
@@ -282,7 +288,7 @@ class _Walker:
                 st_link = entry.stat(follow_symlinks=False)
             except OSError:
                 continue  # vanished while walking
-            abspath = os.path.abspath(entry.path)
+            abspath = os.path.join(abs_dir, entry.name)
             if stat.S_ISDIR(st_link.st_mode):
                 if self._pruned(entry.name, abspath):
                     continue
@@ -290,7 +296,7 @@ class _Walker:
                     continue
                 children = self._list(path)
                 if children is not None:
-                    stack.append(iter(children))
+                    stack.append((iter(children), abspath, os.path.join(real_dir, entry.name)))
                 continue
             if stat.S_ISLNK(st_link.st_mode) and os.path.isdir(path):
                 real = os.path.realpath(path)
@@ -303,7 +309,8 @@ class _Walker:
             why = self.excluded(abspath, False, scan_base, walked=True)
             if why is not None:
                 continue
-            if self.accept_file(path, st_link):
+            real = None if stat.S_ISLNK(st_link.st_mode) else os.path.join(real_dir, entry.name)
+            if self.accept_file(path, st_link, real):
                 yield path
 
     @staticmethod
