@@ -340,6 +340,11 @@ def parse(text: str, path: str) -> cst.Module | FileError:
 
 def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
     facts = FileFacts(path=src.display_path)
+    # The application kind is read from every file, also those the prefilter skips: a Flask
+    # or tkinter import is evidence even in a file with no OAuth word in it.
+    from advisor.appkind import evidence_in_text
+
+    facts.app_evidence = evidence_in_text(src.display_path, src.text)
     data = src.text.encode("utf-8", "surrogatepass")
     if not has_vocabulary(data):
         facts.skipped = NO_VOCABULARY

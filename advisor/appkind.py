@@ -318,10 +318,10 @@ def scan_app_kind(files: Iterable[str | Path], roots: Iterable[str | Path]) -> l
         if text is not None:
             found.extend(evidence_in_text(display_path(path), text))
     found.extend(project_evidence(paths, roots))
-    return _dedupe(found)
+    return dedupe(found)
 
 
-def _dedupe(items: Iterable[AppEvidence]) -> list[AppEvidence]:
+def dedupe(items: Iterable[AppEvidence]) -> list[AppEvidence]:
     seen: set[tuple[str, int, str, str]] = set()
     out = []
     for e in items:

@@ -133,11 +133,12 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             else:
                 _merge(result, sups, outcome, file_sups)
             advance(1)
-    # Application kind (issue 5, advisor/appkind.py): regexes over every discovered file, also
-    # those the prefilter skipped, plus project files next to the roots. Not cached: it is cheap.
-    from advisor.appkind import scan_app_kind
+    # Application kind (advisor/appkind.py): the Python files' evidence came with their facts
+    # (cached with them); project files next to the roots (pyproject, setup.py, .spec) are read
+    # here.
+    from advisor.appkind import dedupe, project_evidence
 
-    result.app_evidence.extend(scan_app_kind(files, paths))
+    result.app_evidence = dedupe([*result.app_evidence, *project_evidence(files, paths)])
     return Scan(result, sups)
 
 
