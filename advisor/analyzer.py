@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from advisor.context import ForeignNode, ModuleContext
-    from advisor.detectors.named_secrets import LITERAL_AFTER_NAME
     from advisor.index import ModuleIndex, build_index
     from advisor.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
 
@@ -33,7 +32,6 @@ def _import_engine() -> None:
     global cst
     global MetadataWrapper, PositionProvider
     global ForeignNode, ModuleContext
-    global LITERAL_AFTER_NAME
     global ModuleIndex, build_index
     global B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
     global _engine_ready
@@ -43,7 +41,6 @@ def _import_engine() -> None:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from advisor.context import ForeignNode, ModuleContext
-    from advisor.detectors.named_secrets import LITERAL_AFTER_NAME
     from advisor.index import ModuleIndex, build_index
     from advisor.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
 
@@ -346,15 +343,12 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
 
     facts.app_evidence = evidence_in_text(src.display_path, src.text)
     data = src.text.encode("utf-8", "surrogatepass")
-    if not has_vocabulary(data):
-        facts.skipped = NO_VOCABULARY
+    skipped = skip_reason(data)
+    if skipped is not None:
+        facts.skipped = skipped
         return facts
     _import_engine()
     protocol_words = PROTOCOL_WORDS.search(data) is not None
-    named_literal = LITERAL_AFTER_NAME.search(data) is not None
-    if not protocol_words and not named_literal and not LIBRARY_IMPORT.search(data):
-        facts.skipped = "no HTTP or OAuth library imported"
-        return facts
     module = parse(src.text, src.display_path)
     if isinstance(module, FileError):
         return module
@@ -377,6 +371,31 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
         return FileError(src.display_path, "nesting too deep to analyse", "limit")
     facts.depends_on = {p: d for p, d in project.used.items() if p != src.display_path}
     return facts
+
+
+# Stage-2 trigger for files without an OAuth library import: a literal right after a name that
+# can only mean a credential (see advisor/detectors/named_secrets.py).
+LITERAL_AFTER_NAME = re.compile(
+    rb"(?:client_?secret|access_token|refresh_token)[\"']?\s*[:=]\s*[rRbBuU]*[\"']", re.IGNORECASE
+)
+NO_LIBRARY = "no HTTP or OAuth library imported"
+
+
+def skip_reason(data: bytes) -> str | None:
+    """Why the prefilter lets a file go without a parse (None: it must be parsed).
+
+    Plain text checks, no libcst: the engine runs them in the main process before deciding
+    what to hand to workers.
+    """
+    if not has_vocabulary(data):
+        return NO_VOCABULARY
+    if (
+        PROTOCOL_WORDS.search(data) is None
+        and LITERAL_AFTER_NAME.search(data) is None
+        and LIBRARY_IMPORT.search(data) is None
+    ):
+        return NO_LIBRARY
+    return None
 
 
 def has_vocabulary(data: bytes) -> bool:

@@ -117,6 +117,13 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 advance(1)
                 continue
             digests[src.display_path] = src.digest
+            if _light(src):
+                # No parse needed: cheaper to analyse here, from the text already read, than to
+                # look up (or write) a cache entry or ship the file to a worker.
+                facts, file_sups = _analyse_src(src, None, None)
+                _merge(result, sups, facts, file_sups)
+                advance(1)
+                continue
             hit = cache.get(src.display_path, src.digest) if cache else None
             if hit is not None and not unchanged(hit[0].depends_on):
                 hit = None
@@ -187,23 +194,34 @@ def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
     _worker_cache = cache
 
 
+def _light(src: Any) -> bool:
+    from advisor.analyzer import skip_reason
+
+    return skip_reason(src.text.encode("utf-8", "surrogatepass")) is not None
+
+
 def _analyse_one(path: Path) -> Outcome:
-    from advisor.analyzer import analyze_file
     from advisor.source import read_source
-    from advisor.suppressions import as_line_map
-    from advisor.suppressions import scan as scan_suppressions
 
     src = read_source(path)
     if isinstance(src, FileError):
         return src, []
-    facts = analyze_file(src, _worker_project)
+    return _analyse_src(src, _worker_project, _worker_cache)
+
+
+def _analyse_src(src: Any, project: Any, cache: FactsCache | None) -> Outcome:
+    from advisor.analyzer import analyze_file
+    from advisor.suppressions import as_line_map
+    from advisor.suppressions import scan as scan_suppressions
+
+    facts = analyze_file(src, project)
     if isinstance(facts, FileError):
         return facts, []
     file_sups = scan_suppressions(src.text)
     if file_sups and not facts.suppressions:
         facts.suppressions = as_line_map(file_sups)
-    if _worker_cache is not None:
-        _worker_cache.put(src.display_path, src.digest, facts, file_sups)
+    if cache is not None:
+        cache.put(src.display_path, src.digest, facts, file_sups)
     return facts, file_sups
 
 

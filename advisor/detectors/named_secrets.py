@@ -22,11 +22,6 @@ ROLE_BY_NAME = (
     (re.compile(r"^(?:oauth2?_)?refresh_token$", re.IGNORECASE), "refresh_token"),
 )
 
-# Stage-2 trigger for files without an OAuth library import: a literal right after such a name.
-LITERAL_AFTER_NAME = re.compile(
-    rb"(?:client_?secret|access_token|refresh_token)[\"']?\s*[:=]\s*[rRbBuU]*[\"']", re.IGNORECASE
-)
-
 
 def _role(name: str) -> str | None:
     for pattern, role in ROLE_BY_NAME:
