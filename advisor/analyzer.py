@@ -68,9 +68,12 @@ NO_VOCABULARY = "no OAuth vocabulary"
 
 # Stage 2: the usage detectors need an HTTP or OAuth library imported, or the raw protocol
 # words that a hand-written token request cannot do without.
+# ``urllib.parse`` alone sends nothing (it is imported all over non-HTTP code), so urllib counts
+# only with its request side in sight.
 LIBRARY_IMPORT = re.compile(
-    rb"^[ \t]*(?:from|import)[ \t]+(?:requests|httpx|aiohttp|urllib|urllib2|urllib3|six|"
-    rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b",
+    rb"^[ \t]*(?:from|import)[ \t]+(?:requests|httpx|aiohttp|urllib2|urllib3|"
+    rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b"
+    rb"|urllib\.request|urlopen|^[ \t]*from[ \t]+urllib[ \t]+import[ \t]+[^\n]*\brequest\b",
     re.MULTILINE,
 )
 PROTOCOL_WORDS = re.compile(

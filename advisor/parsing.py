@@ -33,9 +33,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 from advisor.model import FileError, redact
 
@@ -212,6 +213,8 @@ def _clip(message: str, limit: int = 160) -> str:
 
 def parse_module(text: str, path: str) -> cst.Module | FileError:
     """Parse with libcst; never raises (except ``FileTimeout`` inside a guarded worker)."""
+    import libcst as cst  # lazily: a run whose files all pass the prefilter never needs it
+
     refused = precheck(text, path)
     if refused is not None:
         return refused

@@ -275,7 +275,9 @@ def test_parser_failure_of_any_kind_becomes_internal(monkeypatch: pytest.MonkeyP
     def panic(text: str) -> None:
         raise PanicException("index out of bounds")
 
-    monkeypatch.setattr(parsing.cst, "parse_module", panic)
+    import libcst
+
+    monkeypatch.setattr(libcst, "parse_module", panic)
     err = parse_module("x = 1\n", "p.py")
     assert isinstance(err, FileError)
     assert err.kind == "internal"
