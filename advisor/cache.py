@@ -194,3 +194,73 @@ def decode(tp: Any, value: Any) -> Any:
     if tp is int and isinstance(value, str):
         return int(value)  # JSON object keys are strings
     return value
+
+
+class StatIndex:
+    """What the last scans saw of each file: size, modification time, digest, light facts.
+
+    A warm run then needs no read at all for an unchanged file: its digest (and, for a file
+    the prefilter let go, its facts) comes from here, the way Ruff keys its cache on
+    modification times. Files changed within the last seconds are not recorded: a second
+    write in the same timestamp tick would go unnoticed otherwise.
+    """
+
+    RECENT_SECONDS = 2.0
+
+    def __init__(self, cache: FactsCache) -> None:
+        self.cache = cache
+        self.file = cache.dir / "stat-index.json"
+        self.new: dict[str, list[Any]] = {}
+        self._now = time.time()
+        try:
+            with self.file.open(encoding="utf-8") as fh:
+                self.old: dict[str, list[Any]] = json.load(fh)
+        except (OSError, ValueError):
+            self.old = {}
+
+    def lookup(
+        self, path: str, st: os.stat_result
+    ) -> tuple[str, tuple[FileFacts, list[Suppression]] | None] | None:
+        entry = self.old.get(path)
+        if not entry or entry[0] != st.st_size or entry[1] != st.st_mtime_ns:
+            return None
+        digest, light = entry[2], entry[3]
+        if light is None:
+            return digest, None
+        try:
+            facts = decode(FileFacts, light["facts"])
+            sups = [Suppression.from_json(x) for x in light.get("suppressions", [])]
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.new[path] = entry
+        return digest, (facts, sups)
+
+    def keep(self, path: str) -> None:
+        if path in self.old:
+            self.new[path] = self.old[path]
+
+    def record(
+        self,
+        path: str,
+        st: os.stat_result,
+        digest: str,
+        light: tuple[FileFacts, list[Suppression]] | None = None,
+    ) -> None:
+        if self._now - st.st_mtime < self.RECENT_SECONDS:
+            return
+        doc = None
+        if light is not None:
+            doc = {
+                "facts": dataclasses.asdict(light[0]),
+                "suppressions": [x.to_json() for x in light[1]],
+            }
+        self.new[path] = [st.st_size, st.st_mtime_ns, digest, doc]
+
+    def save(self) -> None:
+        if not self.new or not self.cache._ensure():
+            return
+        merged = {**self.old, **self.new}  # a pre-commit run on a few files keeps the rest
+        if merged == self.old:
+            return
+        with contextlib.suppress(OSError):
+            _atomic_write(self.file, json.dumps(merged, separators=(",", ":")))

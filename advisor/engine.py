@@ -109,8 +109,32 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 return False
         return True
 
+    from advisor.cache import StatIndex
+    from advisor.source import display_path
+
+    index = StatIndex(cache) if cache is not None else None
+    pending: dict[str, tuple[os.stat_result, str]] = {}  # misses: stat and digest, to record
+
     with _progress(options, len(files)) as advance:
         for path in files:
+            st: os.stat_result | None = None
+            if index is not None:
+                shown = display_path(path)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    st = None
+                known = index.lookup(shown, st) if st is not None else None
+                if known is not None:
+                    # unchanged since the last scan: no read at all
+                    digest, light = known
+                    digests[shown] = digest
+                    hit = light or cache.get(shown, digest)  # type: ignore[union-attr]
+                    if hit is not None and (light or unchanged(hit[0].depends_on)):
+                        index.keep(shown)
+                        _merge(result, sups, hit[0], hit[1])
+                        advance(1)
+                        continue
             src = read_source(path)
             if isinstance(src, FileError):
                 result.errors.append(src)
@@ -119,9 +143,11 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             digests[src.display_path] = src.digest
             if _light(src):
                 # No parse needed: cheaper to analyse here, from the text already read, than to
-                # look up (or write) a cache entry or ship the file to a worker.
+                # ship the file to a worker; its facts go into the stat index, not an entry.
                 facts, file_sups = _analyse_src(src, None, None)
                 _merge(result, sups, facts, file_sups)
+                if index is not None and st is not None:
+                    index.record(src.display_path, st, src.digest, (facts, file_sups))
                 advance(1)
                 continue
             hit = cache.get(src.display_path, src.digest) if cache else None
@@ -129,17 +155,26 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 hit = None
             if hit is not None:
                 _merge(result, sups, hit[0], hit[1])
+                if index is not None and st is not None:
+                    index.record(src.display_path, st, src.digest)
                 advance(1)
             else:
                 misses.append(path)
                 miss_bytes += len(src.text)
+                if st is not None:
+                    pending[src.display_path] = (st, src.digest)
             del src  # keep memory flat: misses are read again by whoever analyses them
         for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache):
             if isinstance(outcome, FileError):
                 result.errors.append(outcome)
             else:
                 _merge(result, sups, outcome, file_sups)
+                seen = pending.get(outcome.path)
+                if index is not None and seen is not None:
+                    index.record(outcome.path, seen[0], seen[1])
             advance(1)
+    if index is not None:
+        index.save()
     # Application kind (advisor/appkind.py): the Python files' evidence came with their facts
     # (cached with them); project files next to the roots (pyproject, setup.py, .spec) are read
     # here.

@@ -34,6 +34,13 @@ class SourceFile:
 
 def display_path(path: Path) -> str:
     """Path relative to the current directory when below it, always with '/' separators."""
+    raw = os.fspath(path)
+    if not os.path.isabs(raw):
+        # already relative (discovery keeps the arguments' form): relpath would only cost
+        # two getcwd/abspath round trips per file to say the same
+        rel = os.path.normpath(raw)
+        if rel != ".." and not rel.startswith(".." + os.sep):
+            return rel.replace(os.sep, "/")
     try:
         rel = os.path.relpath(path)
     except ValueError:  # different drive on Windows

@@ -1,0 +1,60 @@
+"""A warm run reads no unchanged file: digests and light facts come from the stat index."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import advisor.source
+from advisor.cli import main
+
+OAUTH = """import requests
+
+def token(cid, secret):
+    return requests.post("https://auth.treddy.com/oauth/token",
+                         data={"grant_type": "client_credentials", "client_id": cid,
+                               "client_secret": secret})
+"""
+PLAIN = "import tkinter\n\nROOT = tkinter.Tk()  # a desktop app: evidence, no OAuth words\n"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+def age(path: Path) -> None:
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+
+
+def test_unchanged_files_are_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, code in (("client.py", OAUTH), ("gui.py", PLAIN)):
+        (tmp_path / name).write_text(code)
+        age(tmp_path / name)
+    first = json.loads(run(".", "--format", "json").stdout)
+
+    reads: list[str] = []
+    real = advisor.source.read_source
+
+    def counting(path, *a, **k):  # type: ignore[no-untyped-def]
+        reads.append(Path(path).name)
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(advisor.source, "read_source", counting)
+    second = json.loads(run(".", "--format", "json").stdout)
+    assert reads == []
+    assert second["findings"] == first["findings"]
+    assert second["usages"] == first["usages"]
+    assert [f["rule"] for f in second["findings"]] == ["TRD105", "TRD201", "TRD304"]
+
+    # a change in size or time is seen: that file (only) is read again
+    (tmp_path / "client.py").write_text(OAUTH.replace("client_secret", "client_assertion"))
+    age(tmp_path / "client.py")
+    third = json.loads(run(".", "--format", "json").stdout)
+    assert reads == ["client.py"]
+    assert "TRD201" not in [f["rule"] for f in third["findings"]]
