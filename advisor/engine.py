@@ -23,6 +23,8 @@ from advisor.suppressions import FileSuppressions, Suppression
 # Below these, starting worker processes (each importing libcst) costs more than it saves.
 PARALLEL_MIN_FILES = 32
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+# Misses up to this much text are kept from the first read for a serial analysis.
+PRELOAD_MAX_BYTES = 8 * 1024 * 1024
 # Show a progress bar (on a terminal) from this many files on.
 PROGRESS_MIN_FILES = 200
 
@@ -114,6 +116,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
 
     index = StatIndex(cache) if cache is not None else None
     pending: dict[str, tuple[os.stat_result, str]] = {}  # misses: stat and digest, to record
+    preloaded: dict[Path, Any] = {}
 
     with _progress(options, len(files)) as advance:
         for path in files:
@@ -161,10 +164,12 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             else:
                 misses.append(path)
                 miss_bytes += len(src.text)
+                if miss_bytes <= PRELOAD_MAX_BYTES:
+                    preloaded[path] = src  # a serial run analyses it without reading it again
                 if st is not None:
                     pending[src.display_path] = (st, src.digest)
-            del src  # keep memory flat: misses are read again by whoever analyses them
-        for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache):
+            del src  # keep memory flat: other misses are read again by whoever analyses them
+        for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache, preloaded):
             if isinstance(outcome, FileError):
                 result.errors.append(outcome)
             else:
@@ -275,6 +280,7 @@ def _analyse(
     miss_bytes: int,
     options: ScanOptions,
     cache: FactsCache | None,
+    preloaded: dict[Path, Any] | None = None,
 ) -> Iterator[Outcome]:
     if not misses:
         return
@@ -283,7 +289,8 @@ def _analyse(
     if not parallel:
         _init_worker(files, cache)
         for path in misses:
-            yield _analyse_one(path)
+            src = (preloaded or {}).pop(path, None)
+            yield _analyse_src(src, _worker_project, cache) if src else _analyse_one(path)
         return
     from concurrent.futures import ProcessPoolExecutor
 

@@ -342,13 +342,13 @@ def test_cache_is_used_on_the_second_run_and_invalidated_by_edits(
 
     # Count the scan's own analyses (the autofixer may re-analyse to validate its edits).
     calls: list[str] = []
-    real = advisor.engine._analyse_one
+    real = advisor.engine._analyse_src
 
-    def counting(path):  # type: ignore[no-untyped-def]
-        calls.append(Path(path).name)
-        return real(path)
+    def counting(src, project, cache):  # type: ignore[no-untyped-def]
+        calls.append(Path(src.path).name)
+        return real(src, project, cache)
 
-    monkeypatch.setattr(advisor.engine, "_analyse_one", counting)
+    monkeypatch.setattr(advisor.engine, "_analyse_src", counting)
     second = check("app.py", "--format", "json")
     assert calls == []
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
