@@ -68,12 +68,12 @@ NO_VOCABULARY = "no OAuth vocabulary"
 
 # Stage 2: the usage detectors need an HTTP or OAuth library imported, or the raw protocol
 # words that a hand-written token request cannot do without.
-# ``urllib.parse`` alone sends nothing (it is imported all over non-HTTP code), so urllib counts
-# only with its request side in sight.
+# urllib is imported all over code that sends nothing (``urllib.parse``, ``url2pathname``), so it
+# counts only where a request is made: ``urlopen(...)`` or ``Request(...)``.
 LIBRARY_IMPORT = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+(?:requests|httpx|aiohttp|urllib2|urllib3|"
     rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b"
-    rb"|urllib\.request|urlopen|^[ \t]*from[ \t]+urllib[ \t]+import[ \t]+[^\n]*\brequest\b",
+    rb"|urlopen|\bRequest\(",
     re.MULTILINE,
 )
 PROTOCOL_WORDS = re.compile(
