@@ -216,8 +216,9 @@ def _project_dirs(files: Iterable[Path], roots: Iterable[str | Path]) -> list[Pa
             if d.parent == d:
                 break
             d = d.parent
-    for f in files:
-        dirs.setdefault(Path(f).resolve().parent, None)
+    parents = {os.path.dirname(os.fspath(f)) or "." for f in files}
+    for parent in sorted(parents):  # resolve each directory once, not each file
+        dirs.setdefault(Path(parent).resolve(), None)
     return list(dirs)
 
 

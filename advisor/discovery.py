@@ -283,13 +283,16 @@ class _Walker:
             if entry is None:
                 stack.pop()
                 continue
-            path = Path(entry.path)
             try:
                 st_link = entry.stat(follow_symlinks=False)
             except OSError:
                 continue  # vanished while walking
+            is_dir = stat.S_ISDIR(st_link.st_mode)
+            if not is_dir and not entry.name.endswith(".py") and not stat.S_ISLNK(st_link.st_mode):
+                continue  # the common case, decided without building any path
+            path = Path(entry.path)
             abspath = os.path.join(abs_dir, entry.name)
-            if stat.S_ISDIR(st_link.st_mode):
+            if is_dir:
                 if self._pruned(entry.name, abspath):
                     continue
                 if self.excluded(abspath, True, scan_base, walked=True) is not None:
