@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from advisor import __version__
+from advisor.cli_options import config_options
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -155,19 +156,7 @@ def _extra_reports(
     metavar="PATTERNS",
     help="Patterns to skip in addition to the configured ones.",
 )
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Policy TOML file (default: the policy in the config, else Treddy's).",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: nearest pyproject.toml with [tool.treddy-advisor]).",
-)
-@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@config_options
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),

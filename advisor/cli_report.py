@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from advisor.cli_options import config_options
+
 
 def _is_result_file(path: str) -> bool:
     return path.lower().endswith(".json")
@@ -33,19 +35,7 @@ def _is_result_file(path: str) -> bool:
     default=None,
     help="Report format (default: markdown for a .md output file, else html).",
 )
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Policy TOML file (default: the policy in the config, else Treddy's).",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: nearest pyproject.toml with [tool.treddy-advisor]).",
-)
-@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@config_options
 @click.option(
     "--baseline",
     "baseline_file",
