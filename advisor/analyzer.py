@@ -159,6 +159,7 @@ class Project:
     def __init__(self, modules: dict[str, Path]) -> None:
         self._modules: dict[str, Path] | None = modules
         self._files: list[Path] = []
+        # insertion-ordered: the oldest loaded modules are dropped first (see ``trim``)
         self._loaded: dict[str, _Loaded | None] = {}
         self._node_owner: dict[int, _Loaded] = {}
         self._resolving: set[str] = set()
@@ -202,7 +203,9 @@ class Project:
     def _load(self, modname: str) -> _Loaded | None:
         _import_engine()
         if modname in self._loaded:
-            return self._loaded[modname]
+            hit = self._loaded.pop(modname)
+            self._loaded[modname] = hit  # most recently used last
+            return hit
         self._loaded[modname] = None
         path = self.modules.get(modname)
         if path is None:
@@ -287,6 +290,23 @@ class Project:
         )
         return re.search(pattern, text, re.MULTILINE) is not None
 
+    MAX_LOADED = 32
+
+    def trim(self) -> None:
+        """Forget the least recently used imported modules beyond ``MAX_LOADED``.
+
+        Called between files, never during one (facts locate their literals while the file is
+        analysed), so that a scan of tens of thousands of files keeps a bounded number of
+        foreign parse trees alive.
+        """
+        excess = len(self._loaded) - self.MAX_LOADED
+        if excess <= 0:
+            return
+        for name in list(self._loaded)[:excess]:
+            gone = self._loaded.pop(name)
+            if gone is not None:
+                self._node_owner = {k: v for k, v in self._node_owner.items() if v is not gone}
+
     def _own(self, loaded: _Loaded, v: V, depth: int = 0) -> None:
         """Remember which module the literals inside a resolved value come from."""
         if depth > 6:
@@ -359,6 +379,7 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
     try:
         index = build_index(module, modname)
         project = project or Project({})
+        project.trim()
         evaluator = Evaluator(index, project.resolver_for())
         project.used = {}
         ctx = ModuleContext(src.display_path, module, index, evaluator, facts, project.foreign)

@@ -142,3 +142,31 @@ def test_token_request_through_a_private_wrapper_with_a_body_built_in_another_mo
         (u.path, u.span.line, u.library, u.flow, u.client_auth, u.scopes) for u in result.usages
     ] == [("lwa/client.py", 16, "httpx", "client_credentials", "body", None)]
     assert "sent by _request()" in result.usages[0].evidence[-1]
+
+
+def test_imported_modules_are_forgotten_beyond_a_bound(tmp_path, monkeypatch):
+    """A long scan keeps a bounded number of foreign parse trees alive."""
+    from advisor.analyzer import Project
+
+    write(tmp_path, "pkg/__init__.py", "")
+    for i in range(6):
+        write(tmp_path, f"pkg/conf{i}.py", f'TOKEN_URL = "https://auth.treddy.com/{i}/token"\n')
+    lines = ["import requests"]
+    for i in range(6):
+        lines.append(f"from pkg.conf{i} import TOKEN_URL as U{i}")
+    for i in range(6):
+        lines.append(
+            f'requests.post(U{i}, data={{"grant_type": "client_credentials"}}, auth=("a", "b"))'
+        )
+    write(tmp_path, "pkg/main.py", "\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Project, "MAX_LOADED", 2)
+    result = analyze_paths(["pkg", "pkg/main.py"])
+    assert [u.token_url for u in result.usages] == [
+        f"https://auth.treddy.com/{i}/token" for i in range(6)
+    ]
+    project = Project.from_files([tmp_path / "pkg" / f"conf{i}.py" for i in range(6)])
+    for i in range(6):
+        project._load(f"conf{i}")
+        project.trim()
+    assert len(project._loaded) <= 2
