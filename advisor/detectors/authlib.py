@@ -616,19 +616,9 @@ class _Detector:
 
     def _arg_location(self, v: V, client: Client) -> dict:
         node = v.nodes[0] if isinstance(v, Text) and v.nodes else v.node
-        out: dict = {"where": client.auth_method_where}
-        if node is not None:
-            where = self.ctx.locate(node)
-            if where:
-                path, sp = where
-                out.update(
-                    path=path,
-                    line=sp.line,
-                    column=sp.column,
-                    end_line=sp.end_line,
-                    end_column=sp.end_column,
-                )
-        return out
+        if node is None:
+            return {"where": client.auth_method_where}
+        return self._node_location(node, client.auth_method_where)
 
     def _request_auth(
         self, call: cst.Call, client: Client, args: dict[str, V], extra: dict[str, V]
