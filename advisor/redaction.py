@@ -151,11 +151,9 @@ class SecretMask:
         for usage in result.usages:
             if usage.secret is not None:
                 mask._add_credential(usage.secret, usage.path, fallback=None)
-        for finding in result.findings:
-            # The related locations of a secret finding point at the literal itself.
-            if finding.category == "secret":
-                for rel in finding.related:
-                    mask.add_span(rel.path, rel.span)
+        # Related locations are not masked as such: they may be the OAuth call that uses a
+        # secret, or an import that shows what kind of application this is. The literals they
+        # point at are facts already, masked above by their own spans.
         return mask
 
     def _add_credential(self, cred: Credential, path: str, fallback: Span | None) -> None:

@@ -97,7 +97,7 @@ def planted_result() -> ScanResult:
         path="app.py",
         span=Span(3, 0, 3, secret_span.end_column),
         message="client secret written in the code",
-        related=[Related("app.py", long_span, "the same secret again")],
+        related=[Related("app.py", long_span, "the same secret again")],  # a fact below
         fingerprint="fp-secret",
     )
     header = Finding(
@@ -133,6 +133,10 @@ def planted_result() -> ScanResult:
                 "basic_header",
                 _credential(basic_span, basic_value),
                 "Authorization header",
+            ),
+            # the same secret in a triple-quoted literal: a fact of its own, masked by its span
+            SecretFact(
+                "app.py", long_span, "client_secret", _credential(long_span, SECRET), "literal"
             ),
         ],
         findings=[finding, hardcoded, header],
@@ -302,3 +306,12 @@ def test_placeholders_and_short_values_are_not_scrubbed() -> None:
     )
     out = render(result, "text", rules=[], source_lines=lambda path: lines)
     assert "placeholder changeme" in out
+
+
+def test_related_locations_that_are_not_literals_are_shown() -> None:
+    """A secret finding's related call or import is context, not a secret to mask."""
+    call = Span(12, 11, 16, 5)
+    result = planted_result()
+    result.findings[1].related.append(Related("app.py", call, "the OAuth call that sends it"))
+    mask = SecretMask.from_result(result)
+    assert mask.line("app.py", 13, "        TOKEN_URL,") == "        TOKEN_URL,"
