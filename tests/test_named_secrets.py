@@ -67,3 +67,15 @@ def test_in_test_file_is_marked():
         'bp = make_blueprint(client_secret="9f8e7d6c5b4a39281706f5e4")\n', "tests/test_login.py"
     )
     assert [s.in_test_file for s in facts.secrets] == [True]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # protocol tables and rule maps: names mapped to keywords or codes, not secrets
+        'GRANTS = {"refresh_token": "refresh_token", "client_secret": "client_secret_post"}\n',
+        'RULES = {"client_secret": "TRD301", "access_token": "TRD302"}\n',
+    ],
+)
+def test_protocol_words_and_short_codes_are_not_secrets(code):
+    assert secrets_of(code) == []

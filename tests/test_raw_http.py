@@ -379,3 +379,13 @@ def test_urls_in_the_inventory_never_carry_credentials():
     assert secret.credential.literal_span.end_column - secret.credential.literal_span.column == len(
         "tr_sk_live_query_9f8e7d6c"
     )
+
+
+def test_prose_mentioning_response_type_is_not_an_authorization_url():
+    facts = analyse(
+        """
+        def note(rt):
+            return f"response_type={rt} in an authorization URL built by hand"
+        """
+    )
+    assert facts.usages == []

@@ -23,6 +23,48 @@ ROLE_BY_NAME = (
 )
 
 
+# Words of the protocol itself: a table mapping "refresh_token" to "refresh_token" holds no secret.
+_PROTOCOL_WORDS = frozenset(
+    {
+        "client_secret",
+        "client_id",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "client_credentials",
+        "authorization_code",
+        "password",
+        "bearer",
+        "basic",
+        "client_secret_basic",
+        "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
+        "secret",
+        "none",
+        "code",
+        "implicit",
+    }
+)
+MIN_NAMED_SECRET = 8
+
+
+def _secret_shaped(value: str) -> bool:
+    """A value that could be a credential: not a URL, a sentence, a short code or a keyword.
+
+    Only for literals recognised by their name; a literal passed in a secret role (the
+    ``client_secret=`` of a session) is reported by its role whatever it looks like.
+    """
+    v = value.strip()
+    return (
+        len(v) >= MIN_NAMED_SECRET
+        and "://" not in v
+        and " " not in v
+        and v.lower() not in _PROTOCOL_WORDS
+    )
+
+
 def _role(name: str) -> str | None:
     for pattern, role in ROLE_BY_NAME:
         if pattern.match(name):
@@ -37,7 +79,7 @@ def detect(ctx: ModuleContext) -> None:
         if role is None:
             continue
         v = ctx.value(value)
-        if not isinstance(v, Text) or v.known is None or "://" in v.known or " " in v.known.strip():
+        if not isinstance(v, Text) or v.known is None or not _secret_shaped(v.known):
             continue
         cred = ctx.credential(v)
         if cred.literal_span is None:

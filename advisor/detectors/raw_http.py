@@ -346,9 +346,15 @@ def _authorization_urls(ctx: ModuleContext) -> None:
         seen.add(id(top))
         v = ctx.value(top)
         fields = query_fields(v) if isinstance(v, Text) else None
-        if fields is None and isinstance(v, Text):
+        if (
+            fields is None
+            and isinstance(v, Text)
+            and not any(isinstance(p, str) and any(c.isspace() for c in p) for p in v.parts)
+        ):
+            # a bare query string; text with spaces is prose (a log line, an evidence note)
             fields = form_fields(v)
-        if fields is None or "response_type" not in fields.items:
+        # every authorization request names its client (RFC 6749 4.1.1, 4.2.1)
+        if fields is None or "response_type" not in fields.items or "client_id" not in fields.items:
             continue
         _auth_url_usage(ctx, top, fields, url_text(v))
     for call in ctx.index.calls:
@@ -360,7 +366,7 @@ def _authorization_urls(ctx: ModuleContext) -> None:
             continue  # covered by the enclosing string
         v = ctx.value(call)
         fields = form_fields(v) if isinstance(v, Text) else None
-        if fields and "response_type" in fields.items:
+        if fields and "response_type" in fields.items and "client_id" in fields.items:
             _auth_url_usage(ctx, call, fields, None)
 
 
