@@ -86,6 +86,8 @@ class ModuleContext:
         self._positions: object | None = None
         self._wrapper: MetadataWrapper | None = None
         self._foreign = foreign
+        self._stmt_positions: dict[int, object] = {}
+        self._offsets: list[int] | None = None
         self._seen_secrets: set[tuple[str, int, int, str]] = set()
 
     # -- values -------------------------------------------------------------------------------
@@ -103,17 +105,71 @@ class ModuleContext:
             self._positions = self._wrapper.resolve(PositionProvider)
         return self._positions
 
-    def span(self, node: cst.CSTNode) -> Span:
+    def _own_span(self, node: cst.CSTNode) -> Span | None:
+        """Span of a node of this module, resolving positions of its top-level statement only.
+
+        PositionProvider over a whole module costs more than the parse; a file usually has a
+        handful of facts, so each one's statement is measured in a module of its own and
+        shifted by the lines that come before it.
+        """
+        if self._positions is None:
+            stmt, before = self._top_statement(node)
+            if stmt is not None:
+                offset = self._line_offset(before)
+                positions = self._stmt_positions.get(id(stmt))
+                if positions is None:
+                    mini = self.module.with_changes(body=[stmt], header=[], footer=[])
+                    positions = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(
+                        PositionProvider
+                    )
+                    self._stmt_positions[id(stmt)] = positions
+                rng = positions.get(node)
+                if rng is not None:
+                    return Span(
+                        rng.start.line + offset,
+                        rng.start.column,
+                        rng.end.line + offset,
+                        rng.end.column,
+                    )
         rng = self._pos().get(node)
         if rng is None:
-            return Span(1, 0, 1, 0)
+            return None
         return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+    def _top_statement(self, node: cst.CSTNode) -> tuple[cst.CSTNode | None, int]:
+        cur: cst.CSTNode | None = node
+        parent = self.index.parent
+        while cur is not None:
+            up = parent.get(id(cur))
+            if up is self.module:
+                body = self.module.body
+                for i, stmt in enumerate(body):
+                    if stmt is cur:
+                        return cur, i
+                return None, 0
+            cur = up
+        return None, 0
+
+    def _line_offset(self, index: int) -> int:
+        """Lines before top-level statement ``index`` (the module header included)."""
+        if self._offsets is None:
+            counts = [len(self.module.header)]
+            for stmt in self.module.body:
+                counts.append(self.module.code_for_node(stmt).count("\n"))
+            offsets = [0]
+            for c in counts:
+                offsets.append(offsets[-1] + c)
+            self._offsets = offsets[1:]  # entry i: lines before statement i
+        return self._offsets[index]
+
+    def span(self, node: cst.CSTNode) -> Span:
+        return self._own_span(node) or Span(1, 0, 1, 0)
 
     def locate(self, node: cst.CSTNode) -> tuple[str, Span] | None:
         """File and span of a node, which may live in another module of the project."""
-        rng = self._pos().get(node)
-        if rng is not None:
-            return self.path, Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+        own = self._own_span(node) if self._is_own(node) else None
+        if own is not None:
+            return self.path, own
         if self._foreign is not None:
             f = self._foreign(node)
             if f is not None:
@@ -121,6 +177,9 @@ class ModuleContext:
                 if sp is not None:
                     return f.path, sp
         return None
+
+    def _is_own(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.index.seq
 
     def context_name(self, node: cst.CSTNode) -> str | None:
         names: list[str] = []
