@@ -2,7 +2,8 @@
 
 Parents, source order, assignments per scope (including dict mutations such as
 ``data["client_secret"] = s`` and ``headers.update(...)``), ``self.x = ...`` attributes per class,
-functions, classes and every call. The pass is a plain libcst visitor: it needs no metadata.
+functions, classes and every call. The pass is a plain libcst visitor, run by ``advisor.walk``
+(no node rebuilding, no formatting nodes); it needs no metadata.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from advisor.imports import ImportTable
+from advisor.walk import walk
 
 ScopeNode = cst.Module | cst.FunctionDef | cst.Lambda | cst.ClassDef
 
@@ -269,5 +271,5 @@ def _root_path(expr: cst.BaseExpression) -> tuple[str | None, tuple[str, ...]]:
 
 def build_index(module: cst.Module, module_name: str | None = None) -> ModuleIndex:
     idx = ModuleIndex(module_name)
-    module.visit(idx)
+    walk(module, idx)
     return idx

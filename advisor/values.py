@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 import libcst as cst
 
 from advisor.index import Binding, ModuleIndex, ScopeInfo
+from advisor.walk import walk
 
 
 class V:
@@ -1074,7 +1075,7 @@ def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
         def visit_Return(self, node: cst.Return) -> None:
             found.append(node)
 
-    fn.visit(_V())
+    walk(fn, _V())
     return found
 
 
