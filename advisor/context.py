@@ -153,6 +153,8 @@ class ModuleContext:
     def _line_offset(self, index: int) -> int:
         """Lines before top-level statement ``index`` (the module header included)."""
         if self._offsets is None:
+            self._offsets = _offsets_from_ast(self.module, self.text)
+        if self._offsets is None:
             counts = [len(self.module.header)]
             for stmt in self.module.body:
                 counts.append(self.module.code_for_node(stmt).count("\n"))
@@ -319,3 +321,42 @@ def classify(v: V) -> tuple[str, str | None, Text | None]:
         if any(s in q for s in SECRET_MANAGER_CALLS):
             return "config", f"{q}()", None
     return "unknown", None, None
+
+
+def _offsets_from_ast(module: cst.Module, text: str) -> list[int] | None:
+    """Lines before each top-level statement, from CPython's parser instead of libcst's codegen.
+
+    Regenerating every statement to count its lines costs more than the rest of a file's
+    analysis; ``ast`` has the start line of each statement for a few milliseconds. A libcst
+    statement's code starts with its leading lines (and its first decorator's), which ast does
+    not count. None when the two parsers' statements do not pair up, or for line endings the
+    two may count differently (a lone CR, form feeds): the caller then counts by codegen.
+    """
+    if not text or "\f" in text or "\r" in text.replace("\r\n", ""):
+        return None
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    stmts = tree.body
+    offsets: list[int] = []
+    j = 0
+    for stmt in module.body:
+        if j >= len(stmts):
+            return None
+        first = stmts[j]
+        line = first.lineno
+        skipped = len(stmt.leading_lines)
+        decorators = getattr(first, "decorator_list", None)
+        if decorators:
+            line = min(line, *(d.lineno for d in decorators))
+            libcst_decorators = getattr(stmt, "decorators", ())
+            if libcst_decorators:
+                skipped += len(libcst_decorators[0].leading_lines)
+        offsets.append(line - 1 - skipped)
+        j += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+    if j != len(stmts) or any(b <= a for a, b in zip(offsets, offsets[1:], strict=False)):
+        return None
+    return offsets

@@ -15,7 +15,6 @@ real modules node for node.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 
 import libcst as cst
 
@@ -92,6 +91,18 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     return names
 
 
+def _walked(kind: type) -> bool:
+    """Whether values of this type are nodes to walk into (cached: ABC checks are slow)."""
+    known = _WALKED.get(kind)
+    if known is None:
+        known = issubclass(kind, cst.CSTNode) and not issubclass(kind, FORMATTING)
+        _WALKED[kind] = known
+    return known
+
+
+_WALKED: dict[type, bool] = {}
+
+
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """Visit ``node`` and its descendants with ``visitor``'s hooks, without rebuilding anything.
 
@@ -101,11 +112,11 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visitor.on_visit(node):
         for name in child_fields(node):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                if not isinstance(value, FORMATTING):
-                    walk(value, visitor)
-            elif isinstance(value, Sequence) and not isinstance(value, str):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode) and not isinstance(item, FORMATTING):
+                    if _walked(type(item)):
                         walk(item, visitor)
+            elif _walked(kind):
+                walk(value, visitor)
     visitor.on_leave(node)
