@@ -217,8 +217,10 @@ def _project_dirs(files: Iterable[Path], roots: Iterable[str | Path]) -> list[Pa
                 break
             d = d.parent
     parents = {os.path.dirname(os.fspath(f)) or "." for f in files}
-    for parent in sorted(parents):  # resolve each directory once, not each file
-        dirs.setdefault(Path(parent).resolve(), None)
+    for parent in sorted(parents):  # each directory once, not each file
+        # abspath, not realpath: the walk never follows a directory link, and dedupe() merges
+        # evidence that a linked root would show twice.
+        dirs.setdefault(Path(os.path.abspath(parent)), None)
     return list(dirs)
 
 

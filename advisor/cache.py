@@ -16,8 +16,6 @@ import functools
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 import types
 import typing
@@ -48,21 +46,25 @@ def code_digest() -> str:
     detectors find without changing the version, and a stale cache would hide that silently.
     Names, sizes and modification times of the files are enough, and cost a few milliseconds.
     """
-    root = Path(__file__).resolve().parent
+    root = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.blake2b(digest_size=12)
     try:
         from advisor import rules as rules_pkg
 
-        rules_dir = Path(rules_pkg.__file__).resolve().parent
-    except (ImportError, TypeError):
+        rules_dir: str | None = os.path.dirname(os.path.abspath(rules_pkg.__file__))
+    except (ImportError, TypeError):  # no package, or a namespace package without a file
         rules_dir = None
-    dirs = [root] + ([rules_dir] if rules_dir else [])
-    for base in dirs:
-        for f in sorted(base.rglob("*")):
-            if f.suffix in (".py", ".toml") and "__pycache__" not in f.parts:
-                with contextlib.suppress(OSError):
-                    st = f.stat()
-                    h.update(f"{f.relative_to(base)}:{st.st_size}:{st.st_mtime_ns}|".encode())
+    for base in [root] + ([rules_dir] if rules_dir else []):
+        # os.walk rather than Path.rglob: this runs on every cached run, pre-commit included.
+        for top, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".toml")):
+                    path = os.path.join(top, name)
+                    with contextlib.suppress(OSError):
+                        st = os.stat(path)
+                        rel = os.path.relpath(path, base).replace(os.sep, "/")
+                        h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}|".encode())
     return h.hexdigest()
 
 
@@ -105,6 +107,8 @@ class FactsCache:
             if child.is_dir() and child != self.dir:
                 try:
                     if now - child.stat().st_mtime > STALE_SECONDS:
+                        import shutil  # only when pruning; not on every run
+
                         shutil.rmtree(child, ignore_errors=True)
                 except OSError:
                     pass
@@ -148,6 +152,8 @@ class FactsCache:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    import tempfile  # only when writing
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -168,18 +174,29 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
+_FIELDS: dict[type, list[tuple[str, Any]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[str, Any]]:
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = _hints(cls)
+        known = [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]
+        _FIELDS[cls] = known
+    return known
+
+
 def decode(tp: Any, value: Any) -> Any:
     """Rebuild a value of type ``tp`` from its ``dataclasses.asdict`` JSON form."""
-    if value is None:
-        return None
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        hints = _hints(tp)
-        kwargs = {
-            f.name: decode(hints[f.name], value[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in value
-        }
-        return tp(**kwargs)
+    kind = type(value)
+    if value is None or kind is bool or kind is float:
+        return value
+    if kind is str and tp is not int:
+        return value
+    if (kind is list or kind is dict) and not value:
+        return kind()  # most fields of most files: nothing to rebuild
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return tp(**{name: decode(ftp, value[name]) for name, ftp in _fields(tp) if name in value})
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
@@ -191,7 +208,7 @@ def decode(tp: Any, value: Any) -> Any:
         key_type = args[0] if args else str
         val_type = args[1] if args else Any
         return {decode(key_type, k): decode(val_type, v) for k, v in value.items()}
-    if tp is int and isinstance(value, str):
+    if tp is int and kind is str:
         return int(value)  # JSON object keys are strings
     return value
 
@@ -250,10 +267,10 @@ class StatIndex:
             return
         doc = None
         if light is not None:
-            doc = {
-                "facts": dataclasses.asdict(light[0]),
-                "suppressions": [x.to_json() for x in light[1]],
-            }
+            # Only what is set: a file the prefilter skipped is a path and a reason, and a warm
+            # run rebuilds hundreds of these.
+            facts = {k: v for k, v in dataclasses.asdict(light[0]).items() if v or v == 0}
+            doc = {"facts": facts, "suppressions": [x.to_json() for x in light[1]]}
         self.new[path] = [st.st_size, st.st_mtime_ns, digest, doc]
 
     def save(self) -> None:

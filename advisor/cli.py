@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,7 +275,28 @@ def build_config(paths: list[str], opts: dict[str, Any]) -> Any:
     return config
 
 
-def check_selectors(config: Any, known: set[str]) -> None:
+class RuleCatalogue(Sequence[Any]):
+    """The shipped rules plus TRD001, parsed on first use: a clean text run never needs them."""
+
+    def __init__(self) -> None:
+        self._rules: list[Any] | None = None
+
+    def _load(self) -> list[Any]:
+        if self._rules is None:
+            from advisor.policy import load_catalogue
+            from advisor.suppressions import UNUSED_RULE_DOC
+
+            self._rules = [*load_catalogue(), UNUSED_RULE_DOC]
+        return self._rules
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def check_selectors(config: Any, rules: Iterable[Any]) -> None:
     """Every configured selector must name at least one rule: a typo is an error, not a no-op."""
     from advisor.config import ConfigError
 
@@ -284,6 +306,9 @@ def check_selectors(config: Any, known: set[str]) -> None:
         ("ignore", config.ignore),
     ]
     groups += [(f"per-file-ignores.{pat}", codes) for pat, codes in config.per_file_ignores.items()]
+    if all(sel == "ALL" for _, selectors in groups for sel in selectors):
+        return
+    known = {r.code for r in rules}
     for key, selectors in groups:
         for sel in selectors:
             if sel != "ALL" and not any(code.startswith(sel) for code in known):
@@ -303,14 +328,13 @@ def _fix_cache_dir(config: Any, opts: dict[str, Any]) -> Path | None:
 
 def _run(paths: list[str], opts: dict[str, Any]) -> int:
     from advisor.engine import CheckRequest, run_check
-    from advisor.policy import load_catalogue, load_policy
-    from advisor.suppressions import UNUSED_RULE_DOC
+    from advisor.policy import load_policy
 
     config = build_config(paths, opts)
     if opts.get("baseline_file") and opts.get("write_baseline_file"):
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
-    rules = [*load_catalogue(), UNUSED_RULE_DOC]
-    check_selectors(config, {r.code for r in rules})
+    rules = RuleCatalogue()
+    check_selectors(config, rules)
     policy = load_policy(config.policy)
     quiet = bool(opts.get("quiet"))
     request = CheckRequest(

@@ -10,9 +10,12 @@ Rules (documented for users in ``docs/errors.md``):
   ``node_modules``, ``site-packages``, build outputs, and any virtualenv or conda environment,
   recognised by its ``pyvenv.cfg`` / ``conda-meta`` rather than by its name alone. The built-in
   list does not apply to the arguments themselves: naming ``build/`` on the command line scans it.
-* ``--exclude`` patterns (gitignore syntax, relative to the project root) and ``.gitignore``
-  files (the repository's root and nested ones, plus ``.git/info/exclude``) apply to walked
+* ``--exclude`` patterns (gitignore syntax, relative to the project root) apply to walked
   entries *and* to arguments, because pre-commit passes every staged file by name.
+* ``.gitignore`` files (the repository's root and nested ones, plus ``.git/info/exclude``) apply
+  to walked entries only. As in git, ignore rules are for files git does not track: a file named
+  on the command line (pre-commit names only tracked files) is checked even when a pattern
+  matches it. A force-added ``local_settings.py`` is the file most likely to hold a secret.
 * Symbolic links: links to directories are never followed (their targets are either inside a
   scanned root, where the walk reaches them anyway, or outside, where the scan must not go).
   A link to a file is followed only when its target lies inside a scanned root, and each real
@@ -32,8 +35,10 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 OnSkip = Callable[[Path, str], None]
 
@@ -65,6 +70,9 @@ SKIP_GITIGNORED = "ignored by .gitignore"
 
 def compile_patterns(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """A gitignore-style spec; raises ValueError naming the first invalid pattern."""
+    # Imported only when there are patterns: it is the dearest import of a pre-commit run.
+    import pathspec
+
     lines = list(lines)
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
@@ -79,6 +87,8 @@ def compile_patterns(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
 
 def _lenient_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
     """A spec from a .gitignore found on disk: invalid lines are dropped, as git does."""
+    import pathspec
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except Exception:
@@ -92,7 +102,55 @@ def _lenient_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
         return pathspec.GitIgnoreSpec.from_lines(good)
 
 
-def _read_ignore_file(path: str) -> pathspec.GitIgnoreSpec | None:
+def _signature(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+@dataclass
+class WalkRecord:
+    """What a walk depended on, so that a later run can tell it would find the same files.
+
+    A directory's modification time changes when an entry is added, removed or renamed in it,
+    which is all that changes a listing (git's untracked cache relies on the same). Files whose
+    content steers the walk (``.gitignore``, ``.git/info/exclude``) and the ``.git`` markers
+    looked for are recorded by size and time, missing ones as None.
+    """
+
+    directories: dict[str, int] = field(default_factory=dict)
+    probes: dict[str, list[int] | None] = field(default_factory=dict)
+    symlinks: bool = False
+
+    def directory(self, path: str) -> None:
+        try:
+            self.directories[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            self.symlinks = True  # vanished: not reusable
+
+    def probe(self, path: str) -> None:
+        self.probes[path] = _signature(path)
+
+    def newest_ns(self) -> int:
+        times = [*self.directories.values(), *(p[1] for p in self.probes.values() if p)]
+        return max(times, default=0)
+
+    def unchanged(self) -> bool:
+        """Whether every directory and probed file is as recorded (one stat each)."""
+        for path, mtime in self.directories.items():
+            try:
+                if os.stat(path).st_mtime_ns != mtime:
+                    return False
+            except OSError:
+                return False
+        return all(_signature(path) == sig for path, sig in self.probes.items())
+
+
+def _read_ignore_file(path: str, record: WalkRecord | None) -> pathspec.GitIgnoreSpec | None:
+    if record is not None:
+        record.probe(path)
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -118,9 +176,11 @@ def _rel_parts(path: str, base: str) -> list[str] | None:
     return rel.split(os.sep) if rel else []
 
 
-def _find_repo_root(start: str) -> str | None:
+def _find_repo_root(start: str, record: WalkRecord | None) -> str | None:
     cur = start
     while True:
+        if record is not None:
+            record.probe(os.path.join(cur, ".git"))
         if os.path.lexists(os.path.join(cur, ".git")):
             return cur
         parent = os.path.dirname(cur)
@@ -134,13 +194,16 @@ class _Gitignores:
     """The .gitignore files that apply below a base directory, loaded lazily and cached."""
 
     base: str
+    record: WalkRecord | None = None
     chains: dict[tuple[str, ...], tuple[tuple[int, pathspec.GitIgnoreSpec], ...]] = field(
         default_factory=dict
     )
 
     def __post_init__(self) -> None:
         info = os.path.join(self.base, ".git", "info", "exclude")
-        self.info_exclude = _read_ignore_file(info) if os.path.isfile(info) else None
+        if self.record is not None:
+            self.record.probe(info)
+        self.info_exclude = _read_ignore_file(info, None) if os.path.isfile(info) else None
 
     def _chain(self, dir_parts: tuple[str, ...]) -> tuple[tuple[int, pathspec.GitIgnoreSpec], ...]:
         """The .gitignore specs from the base down to ``dir_parts``, with their depth."""
@@ -157,7 +220,7 @@ class _Gitignores:
         for depth in range(start, len(dir_parts) + 1):
             key = dir_parts[:depth]
             if key not in self.chains:
-                spec = _read_ignore_file(os.path.join(self.base, *key, ".gitignore"))
+                spec = _read_ignore_file(os.path.join(self.base, *key, ".gitignore"), self.record)
                 self.chains[key] = (*chain, (depth, spec)) if spec is not None else chain
             chain = self.chains[key]
         return chain
@@ -178,14 +241,9 @@ class _Gitignores:
                 return include
         return None
 
-    def ignored(self, parts: list[str], is_dir: bool, prefixes_checked: bool) -> bool:
-        # git never looks inside an ignored directory, so a file below one stays ignored even if
-        # a deeper pattern would re-include it; the walk prunes such directories already, named
-        # arguments need their ancestors checked.
-        if not prefixes_checked:
-            for i in range(1, len(parts)):
-                if self.decide(parts[:i], True):
-                    return True
+    def ignored(self, parts: list[str], is_dir: bool) -> bool:
+        # Only walked entries get here, and git never looks inside an ignored directory: the
+        # walk has pruned ignored ancestors already, so the entry itself is all there is to check.
         return bool(parts) and bool(self.decide(parts, is_dir))
 
 
@@ -205,6 +263,7 @@ class _Walker:
         self.repo_roots: dict[str, str] = {}
         self.seen: set[str] = set()
         self.roots: list[str] = []
+        self.record: WalkRecord | None = None
 
     def skip(self, path: Path, reason: str) -> None:
         if self.on_skip is not None:
@@ -213,10 +272,10 @@ class _Walker:
     def _gitignores_for(self, fallback_base: str) -> _Gitignores:
         base = self.repo_roots.get(fallback_base)
         if base is None:
-            base = _find_repo_root(fallback_base) or fallback_base
+            base = _find_repo_root(fallback_base, self.record) or fallback_base
             self.repo_roots[fallback_base] = base
         if base not in self.gitignores:
-            self.gitignores[base] = _Gitignores(base)
+            self.gitignores[base] = _Gitignores(base, self.record)
         return self.gitignores[base]
 
     def excluded(self, abspath: str, is_dir: bool, scan_base: str, walked: bool) -> str | None:
@@ -230,11 +289,11 @@ class _Walker:
             for sub, sub_is_dir in candidates:
                 if sub and self.excludes.match_file("/".join(sub) + ("/" if sub_is_dir else "")):
                     return SKIP_EXCLUDED
-        if self.respect_gitignore:
+        if self.respect_gitignore and walked:
             fallback = self.project_root if _is_under(abspath, self.project_root) else scan_base
             ignores = self._gitignores_for(fallback)
             parts = _rel_parts(abspath, ignores.base)
-            if parts and ignores.ignored(parts, is_dir, prefixes_checked=walked):
+            if parts and ignores.ignored(parts, is_dir):
                 return SKIP_GITIGNORED
         return None
 
@@ -273,9 +332,13 @@ class _Walker:
         # interpreter's recursion limit.
         # Each level carries its absolute and real directory, so that no per-entry abspath or
         # realpath system calls are needed (directory symlinks are never followed below).
+        # Entry types come from the directory listing itself (d_type): most entries cost no
+        # system call at all.
         stack: list[tuple[Iterator[os.DirEntry[str]], str, str]] = []
-        entries = self._list(top)
+        entries = self._list(str(top))
         if entries is not None:
+            if self.record is not None:
+                self.record.directory(str(top))
             stack.append((iter(entries), os.path.abspath(top), os.path.realpath(top)))
         while stack:
             it, abs_dir, real_dir = stack[-1]
@@ -283,51 +346,67 @@ class _Walker:
             if entry is None:
                 stack.pop()
                 continue
+            name = entry.name
             try:
-                st_link = entry.stat(follow_symlinks=False)
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue  # vanished while walking
-            is_dir = stat.S_ISDIR(st_link.st_mode)
-            if not is_dir and not entry.name.endswith(".py") and not stat.S_ISLNK(st_link.st_mode):
+            if not is_dir and not is_link and not name.endswith(".py"):
                 continue  # the common case, decided without building any path
-            path = Path(entry.path)
-            abspath = os.path.join(abs_dir, entry.name)
+            abspath = os.path.join(abs_dir, name)
             if is_dir:
-                if self._pruned(entry.name, abspath):
+                if name in SKIP_DIRS or name.endswith(SKIP_DIR_SUFFIXES):
                     continue
                 if self.excluded(abspath, True, scan_base, walked=True) is not None:
                     continue
-                children = self._list(path)
-                if children is not None:
-                    stack.append((iter(children), abspath, os.path.join(real_dir, entry.name)))
+                children = self._list(entry.path)
+                if children is None or any(c.name in ENVIRONMENT_MARKERS for c in children):
+                    continue  # unreadable, or a virtualenv / conda environment
+                if self.record is not None:
+                    self.record.directory(entry.path)
+                stack.append((iter(children), abspath, os.path.join(real_dir, name)))
                 continue
-            if stat.S_ISLNK(st_link.st_mode) and os.path.isdir(path):
-                real = os.path.realpath(path)
-                self.skip(
-                    path, SKIP_DIR_SYMLINK if self.within_roots(real) else SKIP_SYMLINK_OUTSIDE
-                )
+            path = Path(entry.path)
+            if is_link:
+                if self.record is not None:
+                    self.record.symlinks = True
+                if os.path.isdir(path):
+                    real = os.path.realpath(path)
+                    self.skip(
+                        path, SKIP_DIR_SYMLINK if self.within_roots(real) else SKIP_SYMLINK_OUTSIDE
+                    )
+                    continue
+            if not name.endswith(".py"):
                 continue
-            if not entry.name.endswith(".py"):
+            if self.excluded(abspath, False, scan_base, walked=True) is not None:
                 continue
-            why = self.excluded(abspath, False, scan_base, walked=True)
-            if why is not None:
+            if is_link:
+                try:
+                    st_link = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if self.accept_file(path, st_link):
+                    yield path
                 continue
-            real = None if stat.S_ISLNK(st_link.st_mode) else os.path.join(real_dir, entry.name)
-            if self.accept_file(path, st_link, real):
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            if not regular:
+                self.skip(path, SKIP_NOT_REGULAR)
+                continue
+            real = os.path.join(real_dir, name)
+            if real not in self.seen:
+                self.seen.add(real)
                 yield path
 
-    @staticmethod
-    def _pruned(name: str, abspath: str) -> bool:
-        if name in SKIP_DIRS or name.endswith(SKIP_DIR_SUFFIXES):
-            return True
-        return any(os.path.lexists(os.path.join(abspath, m)) for m in ENVIRONMENT_MARKERS)
-
-    def _list(self, directory: Path) -> list[os.DirEntry[str]] | None:
+    def _list(self, directory: str) -> list[os.DirEntry[str]] | None:
         try:
             with os.scandir(directory) as it:
                 return sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            self.skip(directory, f"{SKIP_UNLISTABLE}: {exc.strerror or exc}")
+            self.skip(Path(directory), f"{SKIP_UNLISTABLE}: {exc.strerror or exc}")
             return None
 
 
@@ -337,17 +416,21 @@ def discover(
     respect_gitignore: bool = True,
     on_skip: OnSkip | None = None,
     root: str | Path | None = None,
+    record: WalkRecord | None = None,
 ) -> Iterator[Path]:
     """Yield the files to analyse, each once, in a deterministic order.
 
     ``excludes`` are gitignore-style patterns relative to ``root`` (default: the current
     directory, the project root); a path outside it is matched relative to the argument it was
     found under. ``on_skip(path, reason)`` hears about arguments and walked entries that were
-    left out for a reason a user may need (see the ``SKIP_*`` constants).
+    left out for a reason a user may need (see the ``SKIP_*`` constants). ``record``, when
+    given, collects what the result depends on (see ``WalkRecord``).
     """
-    spec = compile_patterns(excludes)
+    patterns = [p for p in excludes if p.strip()]
+    spec = compile_patterns(patterns) if patterns else None
     project_root = os.path.abspath(root if root is not None else os.getcwd())
-    walker = _Walker(spec if len(spec) else None, project_root, respect_gitignore, on_skip)
+    walker = _Walker(spec if spec else None, project_root, respect_gitignore, on_skip)
+    walker.record = record
     args = [Path(p) for p in paths]
 
     # Symlinks may lead only into what the user asked to scan: each directory argument, and for

@@ -8,6 +8,7 @@ keeps a warm pre-commit run on a handful of files fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -62,16 +63,24 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
     pre-commit passes file names, and a user's ``exclude`` must hold for them too (Bandit's most
     reported pre-commit bug), so the patterns are checked here whatever discovery did.
     """
-    from advisor.discovery import discover
+    from advisor.discovery import WalkRecord, discover
 
-    files = list(
-        discover(
-            paths,
-            excludes=options.excludes,
-            respect_gitignore=options.respect_gitignore,
-            root=options.root,
+    paths = list(paths)
+    walks = WalkCache.for_scan(paths, options)
+    files = walks.load() if walks is not None else None
+    if files is None:
+        record = WalkRecord() if walks is not None else None
+        files = list(
+            discover(
+                paths,
+                excludes=options.excludes,
+                respect_gitignore=options.respect_gitignore,
+                root=options.root,
+                record=record,
+            )
         )
-    )
+        if walks is not None and record is not None:
+            walks.save(files, record)
     if not options.excludes:
         return files
     import pathspec
@@ -85,6 +94,76 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
             continue
         kept.append(f)
     return kept
+
+
+class WalkCache:
+    """The files a directory walk found, reused while no directory on the way has changed.
+
+    Listing every directory of a large tree costs more than everything else a warm run does;
+    one stat per directory tells whether the listing would be the same (``WalkRecord``). Used
+    only when every argument is a directory (pre-commit names files, which need no walk), and
+    never for a walk that met a symbolic link or a directory changed in the last seconds.
+    """
+
+    RECENT_SECONDS = 2.0
+
+    def __init__(self, cache: FactsCache, name: str) -> None:
+        self.cache = cache
+        self.file = cache.dir / name
+
+    @classmethod
+    def for_scan(cls, paths: list[str | Path], options: ScanOptions) -> WalkCache | None:
+        if not options.use_cache or not paths or not all(os.path.isdir(p) for p in paths):
+            return None
+        cache = _cache_for(options)
+        if cache is None:
+            return None
+        import hashlib
+        import json
+
+        key = json.dumps(
+            [
+                os.getcwd(),
+                [str(p) for p in paths],
+                list(options.excludes),
+                options.respect_gitignore,
+                str(options.root),
+            ]
+        )
+        name = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+        return cls(cache, f"walk-{name}.json")
+
+    def load(self) -> list[Path] | None:
+        import json
+
+        from advisor.discovery import WalkRecord
+
+        try:
+            with self.file.open(encoding="utf-8") as fh:
+                doc = json.load(fh)
+            record = WalkRecord(directories=doc["directories"], probes=doc["probes"])
+            files = [Path(f) for f in doc["files"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return files if record.unchanged() else None
+
+    def save(self, files: list[Path], record: Any) -> None:
+        import json
+        import time
+
+        if record.symlinks or record.newest_ns() > (time.time() - self.RECENT_SECONDS) * 1e9:
+            return
+        from advisor.cache import _atomic_write
+
+        doc = {
+            "files": [str(f) for f in files],
+            "directories": record.directories,
+            "probes": record.probes,
+        }
+        if not self.cache._ensure():
+            return
+        with contextlib.suppress(OSError):  # an optimisation only
+            _atomic_write(self.file, json.dumps(doc, separators=(",", ":")))
 
 
 def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Scan:

@@ -17,7 +17,6 @@ carets drawn under the line still point at the right columns.
 from __future__ import annotations
 
 import ast
-import html
 import json
 import re
 from collections import defaultdict
@@ -56,7 +55,9 @@ def _escaped_forms(value: str) -> list[str]:
     """The ways a value can be spelt in JSON, XML and workflow-command output."""
     json_form = json.dumps(value)[1:-1]
     json_ascii = json.dumps(value, ensure_ascii=False)[1:-1]
-    xml_form = html.escape(value, quote=True)
+    from html import escape  # lazily: only a secret to mask needs it
+
+    xml_form = escape(value, quote=True)
     xml_attr = xml_form.replace("&#x27;", "'")
     workflow = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     workflow_prop = workflow.replace(":", "%3A").replace(",", "%2C")

@@ -12,7 +12,6 @@ from advisor import discovery
 from advisor.discovery import (
     SKIP_DIR_SYMLINK,
     SKIP_EXCLUDED,
-    SKIP_GITIGNORED,
     SKIP_MISSING,
     SKIP_NOT_REGULAR,
     SKIP_SYMLINK_BROKEN,
@@ -114,18 +113,25 @@ def test_files_below_an_ignored_directory_stay_ignored(project: Path) -> None:
     touch(project, "vendor/lib.py", "main.py")
     (project / "vendor/.gitignore").write_text("!lib.py\n")
     assert run(".")[0] == ["main.py"]
-    found, skipped = run("vendor/lib.py")
-    assert found == []
-    assert skipped == [("vendor/lib.py", SKIP_GITIGNORED)]
+    assert run("vendor")[0] == ["vendor/lib.py"]  # a directory named explicitly is walked
 
 
-def test_gitignore_applies_to_files_named_on_the_command_line(project: Path) -> None:
-    (project / ".gitignore").write_text("*_pb2.py\n")
-    touch(project, "api_pb2.py", "api.py")
-    found, skipped = run("api_pb2.py", "api.py")
+def test_gitignore_does_not_apply_to_files_named_on_the_command_line(project: Path) -> None:
+    # As in git, ignore rules concern untracked files; pre-commit names tracked files only, and a
+    # force-added ignored file (local settings) is where secrets hide.
+    (project / ".gitignore").write_text("*_pb2.py\nlocal_settings.py\nbuild/\n")
+    touch(project, "api_pb2.py", "api.py", "local_settings.py", "build/gen/client.py")
+    found, skipped = run("api_pb2.py", "api.py", "local_settings.py", "build/gen/client.py")
+    assert found == ["api_pb2.py", "api.py", "local_settings.py", "build/gen/client.py"]
+    assert skipped == []
+    assert run(".")[0] == ["api.py"]  # the walk still honours them
+
+
+def test_excludes_still_apply_to_files_named_on_the_command_line(project: Path) -> None:
+    touch(project, "migrations/0001.py", "api.py")
+    found, skipped = run("migrations/0001.py", "api.py", excludes=["migrations/"])
     assert found == ["api.py"]
-    assert skipped == [("api_pb2.py", SKIP_GITIGNORED)]
-    assert run("api_pb2.py", respect_gitignore=False)[0] == ["api_pb2.py"]
+    assert skipped == [("migrations/0001.py", SKIP_EXCLUDED)]
 
 
 def test_gitignore_is_read_from_the_repository_root_above_the_scanned_directory(

@@ -1,0 +1,137 @@
+"""A warm run reuses the last walk while no directory on the way has changed."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from advisor import discovery
+from advisor.engine import ScanOptions, discover_files
+
+
+def age(*paths: Path, seconds: int = 3600) -> None:
+    for path in paths:
+        old = time.time() - seconds
+        os.utime(path, (old, old), follow_symlinks=False)
+
+
+def age_tree(root: Path) -> None:
+    for dirpath, dirnames, filenames in os.walk(root):
+        age(*(Path(dirpath) / n for n in [*dirnames, *filenames]))
+    age(root)
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "project"
+    for rel in ("app/views.py", "app/api/client.py", "app/locale/de/README", "tools/run.py"):
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text("x = 1\n")
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("generated/\n")
+    age_tree(project)
+    monkeypatch.chdir(project)
+    return project
+
+
+def options(tmp_path: Path, **kw: object) -> ScanOptions:
+    return ScanOptions(cache_dir=tmp_path / "cache", **kw)  # type: ignore[arg-type]
+
+
+class Listings:
+    """Counts directory listings, the cost a reused walk saves."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = discovery._Walker._list
+
+        def counting(walker: discovery._Walker, directory: str):  # type: ignore[no-untyped-def]
+            self.count += 1
+            return original(walker, directory)
+
+        monkeypatch.setattr(discovery._Walker, "_list", counting)
+
+
+def names(files: list[Path]) -> list[str]:
+    return [f.as_posix() for f in files]
+
+
+def test_an_unchanged_tree_is_not_listed_again(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    listings = Listings(monkeypatch)
+    first = discover_files(["."], options(tmp_path))
+    assert listings.count > 3
+    listings.count = 0
+    again = discover_files(["."], options(tmp_path))
+    assert listings.count == 0
+    assert names(again) == names(first) == ["app/api/client.py", "app/views.py", "tools/run.py"]
+
+
+def test_a_new_file_in_a_nested_directory_is_found(tree: Path, tmp_path: Path) -> None:
+    discover_files(["."], options(tmp_path))
+    (tree / "app/api/extra.py").write_text("y = 2\n")
+    found = names(discover_files(["."], options(tmp_path)))
+    assert "app/api/extra.py" in found
+
+
+def test_a_removed_directory_is_noticed(tree: Path, tmp_path: Path) -> None:
+    discover_files(["."], options(tmp_path))
+    (tree / "tools/run.py").unlink()
+    (tree / "tools").rmdir()
+    assert "tools/run.py" not in names(discover_files(["."], options(tmp_path)))
+
+
+def test_a_gitignore_edited_in_place_is_noticed(tree: Path, tmp_path: Path) -> None:
+    discover_files(["."], options(tmp_path))
+    (tree / ".gitignore").write_text("generated/\ntools/\n")
+    age(tree)  # an in-place edit leaves the directory's time alone: the file's own must count
+    assert names(discover_files(["."], options(tmp_path))) == [
+        "app/api/client.py",
+        "app/views.py",
+    ]
+
+
+def test_a_new_nested_gitignore_is_noticed(tree: Path, tmp_path: Path) -> None:
+    discover_files(["."], options(tmp_path))
+    (tree / "app/api/.gitignore").write_text("client.py\n")
+    assert "app/api/client.py" not in names(discover_files(["."], options(tmp_path)))
+
+
+def test_a_walk_that_met_a_symlink_is_not_reused(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / "app/link.py").symlink_to(tree / "app/views.py")
+    age_tree(tree)
+    listings = Listings(monkeypatch)
+    discover_files(["."], options(tmp_path))
+    listings.count = 0
+    discover_files(["."], options(tmp_path))
+    assert listings.count > 0
+
+
+def test_a_directory_changed_in_the_last_seconds_is_not_trusted(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second change within the same timestamp tick would go unnoticed.
+    (tree / "app/new.py").write_text("z = 3\n")
+    listings = Listings(monkeypatch)
+    discover_files(["."], options(tmp_path))
+    listings.count = 0
+    discover_files(["."], options(tmp_path))
+    assert listings.count > 0
+
+
+def test_named_files_and_no_cache_do_not_use_it(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    discover_files(["app/views.py"], options(tmp_path))
+    discover_files(["."], options(tmp_path, use_cache=False))
+    assert not list((tmp_path / "cache").rglob("walk-*.json"))
+
+
+def test_different_excludes_use_different_walks(tree: Path, tmp_path: Path) -> None:
+    discover_files(["."], options(tmp_path))
+    found = names(discover_files(["."], options(tmp_path, excludes=["app/api/"])))
+    assert found == ["app/views.py", "tools/run.py"]
