@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from advisor.model import Finding
+from advisor.model import Finding, InputError
 
 BASELINE_VERSION = 1
 
 
-class BaselineError(Exception):
+class BaselineError(InputError):
     """The baseline file cannot be read or written; the message is meant for the user."""
 
 

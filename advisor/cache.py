@@ -152,9 +152,10 @@ class FactsCache:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    import tempfile  # only when writing
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    # A unique name beside the target, then a rename: readers never see half a file. Built by
+    # hand rather than with tempfile, whose import costs more than a pre-commit run's write.
+    tmp = path.with_name(f".tmp-{os.getpid()}-{time.monotonic_ns()}-{path.name}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -235,13 +235,11 @@ def check(ctx: click.Context, paths: tuple[str, ...], **opts: Any) -> None:
 
 
 def run(paths: list[str], opts: dict[str, Any]) -> int:
-    from advisor.baseline import BaselineError
-    from advisor.config import ConfigError
-    from advisor.policy import PolicyError
+    from advisor.model import InputError
 
     try:
         return _run(paths, opts)
-    except (ConfigError, BaselineError, PolicyError) as exc:
+    except InputError as exc:  # a config, policy or baseline problem
         raise UserError(str(exc)) from exc
 
 
@@ -328,14 +326,16 @@ def _fix_cache_dir(config: Any, opts: dict[str, Any]) -> Path | None:
 
 def _run(paths: list[str], opts: dict[str, Any]) -> int:
     from advisor.engine import CheckRequest, run_check
-    from advisor.policy import load_policy
 
     config = build_config(paths, opts)
     if opts.get("baseline_file") and opts.get("write_baseline_file"):
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
     rules = RuleCatalogue()
     check_selectors(config, rules)
-    policy = load_policy(config.policy)
+    # A custom policy is validated up front (a broken file is exit 2 whatever the files hold);
+    # the shipped one is loaded only when a file has facts to judge (the engine does that),
+    # and its content is part of the cache key through the tool's code digest.
+    policy = _policy(config.policy) if config.policy else None
     quiet = bool(opts.get("quiet"))
     request = CheckRequest(
         paths=paths,
@@ -355,7 +355,7 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         from advisor.fix import command as fixing
 
         outcome = fixing.compute_fixes(
-            result, policy, config, unsafe=bool(opts.get("unsafe_fixes"))
+            result, policy or _policy(None), config, unsafe=bool(opts.get("unsafe_fixes"))
         )
         if opts.get("show_diff"):
             click.echo(outcome.diff(), nl=False)
@@ -380,7 +380,7 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         # Only then: the fix machinery imports libcst's matchers (about 0.5 s).
         from advisor.fix.command import annotate_findings
 
-        annotate_findings(result, policy, config, _fix_cache_dir(config, opts))
+        annotate_findings(result, policy or _policy(None), config, _fix_cache_dir(config, opts))
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
     color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
@@ -399,6 +399,12 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
     for extra in opts.get("extra_reports") or []:
         _emit(_render(result, extra.fmt, rules, opts, False), extra.path)
     return exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
+
+
+def _policy(path: Any) -> Any:
+    from advisor.policy import load_policy
+
+    return load_policy(path)
 
 
 def _render(result: Any, fmt: str, rules: list[Any], opts: dict[str, Any], color: bool) -> str:

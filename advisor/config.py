@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor.model import InputError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -29,7 +31,7 @@ CONFIDENCES = ("low", "medium", "high")
 SELECTOR_RE = re.compile(r"^(ALL|TRD\d{0,3})$")
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """The configuration cannot be used; the message is one line meant for the user."""
 
 

@@ -16,6 +16,11 @@ from typing import Any, Literal
 
 SCHEMA_VERSION = 1
 
+
+class InputError(Exception):
+    """A problem with what the user supplied (configuration, policy, baseline): exit code 2."""
+
+
 Library = Literal[
     "requests-oauthlib",
     "oauthlib",

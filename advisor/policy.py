@@ -29,6 +29,7 @@ from advisor.model import (
     AppEvidence,
     Credential,
     Finding,
+    InputError,
     Related,
     RuleDoc,
     ScanResult,
@@ -54,7 +55,7 @@ _NOT_A_GRANT = frozenset({"unknown", "refresh_token"})
 _RULES_PACKAGE = "advisor.rules"
 
 
-class PolicyError(Exception):
+class PolicyError(InputError):
     """A policy or catalogue file that cannot be used; the message says what and where."""
 
 
