@@ -473,6 +473,10 @@ def run_check(request: CheckRequest) -> ScanResult:
 
 
 def evaluate(result: ScanResult, request: CheckRequest) -> list[Finding]:
+    if not (result.usages or result.secrets or result.transport):
+        # Every rule judges a usage, a secret or a transport fact; application-kind evidence
+        # only qualifies them. Most pre-commit runs end here, without loading the policy.
+        return []
     from advisor.policy import evaluate as policy_evaluate
     from advisor.policy import load_policy
 

@@ -649,3 +649,17 @@ def test_every_rule_renders_its_message_without_leftover_placeholders():
     assert {f.rule for f in findings} == {d.code for d in load_catalogue()}
     for f in findings:
         assert "{" not in f.message and "}" not in f.message, f
+
+
+def test_application_evidence_alone_yields_no_finding():
+    # The engine skips the policy for files without usages, secrets or transport facts; that is
+    # only sound while every rule needs one of them.
+    evidence = [
+        AppEvidence("desktop/app.py", 1, "distributed_app", "imports tkinter"),
+        AppEvidence("web/app.py", 1, "web_server", "imports flask"),
+        AppEvidence("jobs/run.py", 1, "cli_daemon", "argparse entry point"),
+    ]
+    assert run(*evidence) == []
+    assert (
+        rules(run(*evidence, secret_fact("client_secret", "tr_sk_live_9f8e7d6c5b4a39281706"))) != []
+    )
