@@ -430,11 +430,27 @@ def has_vocabulary(data: bytes) -> bool:
     return _VOCABULARY_FOLDED.search(folded) is not None
 
 
+def skipped_facts(src: SourceFile, reason: str) -> FileFacts:
+    """The facts of a file the prefilter let go: the reason, and its application-kind evidence.
+
+    The evidence is read from every file: a Flask or tkinter import says what kind of
+    application the project is even in a module without a single OAuth word.
+    """
+    from advisor.appkind import evidence_in_text
+
+    return FileFacts(
+        path=src.display_path,
+        skipped=reason,
+        app_evidence=evidence_in_text(src.display_path, src.text),
+    )
+
+
 def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
-    if not has_vocabulary(src.text.encode("utf-8", "surrogatepass")):
-        # Skipped by a regular expression alone: no worker thread (starting one per file cost
+    reason = skip_reason(src.text.encode("utf-8", "surrogatepass"))
+    if reason is not None:
+        # Skipped by regular expressions alone: no worker thread (starting one per file cost
         # more than the search on a loaded machine) and no libcst import.
-        return FileFacts(path=src.display_path, skipped=NO_VOCABULARY)
+        return skipped_facts(src, reason)
     try:
         from advisor.parsing import guarded
     except ImportError:

@@ -156,10 +156,12 @@ def evidence_in_text(path: str, text: str) -> list[AppEvidence]:
     found: list[AppEvidence] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(pos: int, kind: str, evidence: str) -> None:
-        if (kind, evidence) in seen:
+    def add(pos: int, kind: str, evidence: str, what: str) -> None:
+        # One piece of evidence per framework and file (its first import): a Django module
+        # imports Django a dozen times, and each copy would be cached, merged and deduplicated.
+        if (kind, what) in seen:
             return
-        seen.add((kind, evidence))
+        seen.add((kind, what))
         found.append(AppEvidence(path, text.count("\n", 0, pos) + 1, kind, evidence))  # type: ignore[arg-type]
 
     for m in _IMPORT.finditer(text):
@@ -168,10 +170,11 @@ def evidence_in_text(path: str, text: str) -> list[AppEvidence]:
             if hit is None:
                 hit = MODULES.get(module.split(".", 1)[0])
             if hit is not None:
-                add(m.start(), hit[0], f"imports {shown}: {hit[1]}")
+                add(m.start(), hit[0], f"imports {shown}: {hit[1]}", hit[1])
     m = _MAIN_GUARD.search(text)
     if m:
-        add(m.start(), "cli_daemon", 'runs as a script (if __name__ == "__main__")')
+        evidence = 'runs as a script (if __name__ == "__main__")'
+        add(m.start(), "cli_daemon", evidence, evidence)
     return found
 
 

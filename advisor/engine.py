@@ -223,10 +223,11 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 advance(1)
                 continue
             digests[src.display_path] = src.digest
-            if _light(src):
+            reason = _skip_reason(src)
+            if reason is not None:
                 # No parse needed: cheaper to analyse here, from the text already read, than to
                 # ship the file to a worker; its facts go into the stat index, not an entry.
-                facts, file_sups = _analyse_src(src, None, None)
+                facts, file_sups = _skipped_src(src, reason)
                 _merge(result, sups, facts, file_sups)
                 if index is not None and st is not None:
                     index.record(src.display_path, st, src.digest, (facts, file_sups))
@@ -313,10 +314,22 @@ def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
     _worker_cache = cache
 
 
-def _light(src: Any) -> bool:
+def _skip_reason(src: Any) -> str | None:
     from advisor.analyzer import skip_reason
 
-    return skip_reason(src.text.encode("utf-8", "surrogatepass")) is not None
+    return skip_reason(src.text.encode("utf-8", "surrogatepass"))
+
+
+def _skipped_src(src: Any, reason: str) -> Outcome:
+    from advisor.analyzer import skipped_facts
+    from advisor.suppressions import as_line_map
+    from advisor.suppressions import scan as scan_suppressions
+
+    facts = skipped_facts(src, reason)
+    file_sups = scan_suppressions(src.text)
+    if file_sups:
+        facts.suppressions = as_line_map(file_sups)
+    return facts, file_sups
 
 
 def _analyse_one(path: Path) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,54 @@ def test_examples_kinds() -> None:
         d = root / name
         files = sorted(d.rglob("*.py"))
         assert infer_kind(scan_app_kind(files, [d]))[0] == kind, name
+
+
+GUI_WITHOUT_OAUTH_WORDS = "import tkinter\n\nroot = tkinter.Tk()\nroot.mainloop()\n"
+EMBEDDED_CLIENT = """import requests
+
+CLIENT_ID = "tr_cid_4f1c2b9e7d"
+CLIENT_SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def token():
+    return requests.post(
+        "https://auth.treddy.com/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+    ).json()["access_token"]
+"""
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["cache", "no-cache"])
+def test_evidence_comes_from_files_without_oauth_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: bool
+) -> None:
+    # The prefilter lets gui.py go without a parse, but its tkinter import still makes the
+    # project a distributed app, so the secret shipped in client.py is TRD304.
+    from click.testing import CliRunner
+
+    from advisor.analyzer import analyze_text
+    from advisor.cli import main
+
+    facts = analyze_text(GUI_WITHOUT_OAUTH_WORDS, "gui.py")
+    assert facts.skipped and [e.kind for e in facts.app_evidence] == ["distributed_app"]
+
+    (tmp_path / "gui.py").write_text(GUI_WITHOUT_OAUTH_WORDS)
+    (tmp_path / "client.py").write_text(EMBEDDED_CLIENT)
+    monkeypatch.chdir(tmp_path)
+    args = ["check", ".", "--format", "json", *([] if cache else ["--no-cache"])]
+    for _ in range(2):  # the second run answers gui.py from the cache when it is on
+        out = CliRunner().invoke(main, args, catch_exceptions=False).stdout
+        rules = {f["rule"] for f in json.loads(out)["findings"]}
+        assert "TRD304" in rules
+
+
+def test_one_piece_of_evidence_per_framework_and_file() -> None:
+    text = (
+        "from django.conf import settings\n"
+        "from django.http import JsonResponse\n"
+        "import django.urls\n"
+        "import tkinter\n"
+    )
+    found = evidence_in_text("views.py", text)
+    assert [(e.line, e.kind) for e in found] == [(1, "web_server"), (4, "distributed_app")]
