@@ -20,9 +20,13 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.model import AppEvidence
 from advisor.source import display_path
+
+if TYPE_CHECKING:
+    from advisor.discovery import WalkRecord
 
 KINDS = ("distributed_app", "web_server", "cli_daemon")
 KIND_PHRASES = {
@@ -236,17 +240,40 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def project_evidence(files: Iterable[Path], roots: Iterable[str | Path]) -> list[AppEvidence]:
-    """Evidence from packaging and deployment files next to the scanned code."""
+def project_evidence(
+    files: Iterable[Path], roots: Iterable[str | Path], record: WalkRecord | None = None
+) -> list[AppEvidence]:
+    """Evidence from packaging and deployment files next to the scanned code.
+
+    ``record`` collects the directories listed and the files read, so that a later run can
+    tell whether the result still holds.
+    """
     found: list[AppEvidence] = []
     for d in _project_dirs(files, roots):
+        if record is not None:
+            record.directory(str(d))
         try:
             entries = sorted(e.name for e in os.scandir(d) if e.is_file())
         except OSError:
             continue
         for name in entries:
+            if not is_project_file(name):
+                continue
+            if record is not None:
+                record.probe(str(d / name))  # its content decides, whatever it says now
             found.extend(_file_evidence(d / name, name))
     return found
+
+
+def is_project_file(name: str) -> bool:
+    """Packaging, deployment and entry-point files whose content tells the application kind."""
+    return bool(
+        _REQUIREMENT_FILES.match(name)
+        or name in _METADATA_FILES
+        or name.lower().endswith(".spec")
+        or name == "Procfile"
+        or name in _WEB_CONFIGS
+    )
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -256,10 +283,7 @@ def _line_of(text: str, pos: int) -> int:
 def _file_evidence(path: Path, name: str) -> list[AppEvidence]:
     low = name.lower()
     is_req = bool(_REQUIREMENT_FILES.match(name))
-    is_meta = name in _METADATA_FILES
-    if not (
-        is_req or is_meta or low.endswith(".spec") or name == "Procfile" or name in _WEB_CONFIGS
-    ):
+    if not is_project_file(name):
         return []
     text = _read(path)
     if text is None:

@@ -161,7 +161,7 @@ def _apply(config: Config, data: dict[str, Any], base: Path) -> None:
 
 
 def _close_match(key: str, known: Iterable[str]) -> str:
-    import difflib
+    import difflib  # only to word an error
 
     match = difflib.get_close_matches(key.replace("_", "-"), list(known), n=1)
     return f" (did you mean '{match[0]}'?)" if match else ""

@@ -8,18 +8,20 @@ keeps a warm pre-commit run on a handful of files fast.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.cache import FactsCache
 from advisor.config import CONFIDENCES, Config, RuleFilter, relative_to_root
 from advisor.model import FileError, FileFacts, Finding, RuleDoc, ScanResult
 from advisor.suppressions import FileSuppressions, Suppression
+
+if TYPE_CHECKING:
+    from advisor.walk_cache import WalkCache
 
 # Below these, starting worker processes (each importing libcst) costs more than it saves.
 PARALLEL_MIN_FILES = 32
@@ -57,16 +59,23 @@ def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = Non
     return scan(paths, options).result
 
 
-def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Path]:
+def discover_files(
+    paths: Iterable[str | Path], options: ScanOptions, walks: WalkCache | None | bool = True
+) -> list[Path]:
     """Files to analyse: discovery, then the excludes again for files named explicitly.
 
     pre-commit passes file names, and a user's ``exclude`` must hold for them too (Bandit's most
-    reported pre-commit bug), so the patterns are checked here whatever discovery did.
+    reported pre-commit bug), so the patterns are checked here whatever discovery did. With
+    ``walks`` (by default the options' own), an unchanged walk is reused
+    (``advisor.walk_cache``); False: always walk.
     """
     from advisor.discovery import WalkRecord, discover
 
     paths = list(paths)
-    walks = WalkCache.for_scan(paths, options)
+    if walks is True:
+        walks = _walk_cache(paths, options)
+    elif walks is False:
+        walks = None
     files = walks.load() if walks is not None else None
     if files is None:
         record = WalkRecord() if walks is not None else None
@@ -96,83 +105,14 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
     return kept
 
 
-class WalkCache:
-    """The files a directory walk found, reused while no directory on the way has changed.
-
-    Listing every directory of a large tree costs more than everything else a warm run does;
-    one stat per directory tells whether the listing would be the same (``WalkRecord``). Used
-    only when every argument is a directory (pre-commit names files, which need no walk), and
-    never for a walk that met a symbolic link or a directory changed in the last seconds.
-    """
-
-    RECENT_SECONDS = 2.0
-
-    def __init__(self, cache: FactsCache, name: str) -> None:
-        self.cache = cache
-        self.file = cache.dir / name
-
-    @classmethod
-    def for_scan(cls, paths: list[str | Path], options: ScanOptions) -> WalkCache | None:
-        if not options.use_cache or not paths or not all(os.path.isdir(p) for p in paths):
-            return None
-        cache = _cache_for(options)
-        if cache is None:
-            return None
-        import hashlib
-        import json
-
-        key = json.dumps(
-            [
-                os.getcwd(),
-                [str(p) for p in paths],
-                list(options.excludes),
-                options.respect_gitignore,
-                str(options.root),
-            ]
-        )
-        name = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
-        return cls(cache, f"walk-{name}.json")
-
-    def load(self) -> list[Path] | None:
-        import json
-
-        from advisor.discovery import WalkRecord
-
-        try:
-            with self.file.open(encoding="utf-8") as fh:
-                doc = json.load(fh)
-            record = WalkRecord(directories=doc["directories"], probes=doc["probes"])
-            files = [Path(f) for f in doc["files"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return files if record.unchanged() else None
-
-    def save(self, files: list[Path], record: Any) -> None:
-        import json
-        import time
-
-        if record.symlinks or record.newest_ns() > (time.time() - self.RECENT_SECONDS) * 1e9:
-            return
-        from advisor.cache import _atomic_write
-
-        doc = {
-            "files": [str(f) for f in files],
-            "directories": record.directories,
-            "probes": record.probes,
-        }
-        if not self.cache._ensure():
-            return
-        with contextlib.suppress(OSError):  # an optimisation only
-            _atomic_write(self.file, json.dumps(doc, separators=(",", ":")))
-
-
 def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Scan:
     options = options or ScanOptions()
     paths = list(paths)  # walked twice: discovery and the application-kind scan
-    files = discover_files(paths, options)
+    cache = _cache_for(options)
+    walks = _walk_cache(paths, options, cache)
+    files = discover_files(paths, options, walks)
     result = ScanResult(files_scanned=len(files))
     sups: dict[str, list[Suppression]] = {}
-    cache = _cache_for(options)
 
     from advisor.source import read_source
 
@@ -265,8 +205,27 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
     # here.
     from advisor.appkind import dedupe, project_evidence
 
-    result.app_evidence = dedupe([*result.app_evidence, *project_evidence(files, paths)])
+    around = walks.evidence() if walks is not None else None
+    if around is None:
+        from advisor.discovery import WalkRecord
+
+        record = WalkRecord()
+        around = project_evidence(files, paths, record)
+        if walks is not None:
+            walks.save_evidence(around, record)
+    result.app_evidence = dedupe([*result.app_evidence, *around])
     return Scan(result, sups)
+
+
+def _walk_cache(
+    paths: list[str | Path], options: ScanOptions, cache: FactsCache | None = None
+) -> WalkCache | None:
+    from advisor.walk_cache import WalkCache
+
+    cache = cache or _cache_for(options)
+    return WalkCache.for_scan(
+        cache, paths, options.excludes, options.respect_gitignore, options.root
+    )
 
 
 def _cache_for(options: ScanOptions) -> FactsCache | None:

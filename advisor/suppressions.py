@@ -9,9 +9,7 @@ above the construct's first line.
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -98,6 +96,9 @@ def scan(text: str) -> list[Suppression]:
     """All suppression comments of a file, in line order. Never raises."""
     if not might_have_suppressions(text):
         return []
+    import io
+    import tokenize  # lazily: most files carry no suppression of ours
+
     found: list[Suppression] = []
     pending: list[Suppression] = []  # own-line comments waiting for the code they precede
     last_code_line = 0

@@ -135,3 +135,41 @@ def test_different_excludes_use_different_walks(tree: Path, tmp_path: Path) -> N
     discover_files(["."], options(tmp_path))
     found = names(discover_files(["."], options(tmp_path, excludes=["app/api/"])))
     assert found == ["app/views.py", "tools/run.py"]
+
+
+def evidence_kinds(tmp_path: Path) -> set[tuple[str, str]]:
+    from advisor.engine import scan
+
+    result = scan(["."], options(tmp_path)).result
+    return {(e.path, e.kind) for e in result.app_evidence}
+
+
+def test_packaging_evidence_is_reused_and_follows_edits(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor import appkind
+
+    (tree / "requirements.txt").write_text("requests==2.32.3\n")
+    age_tree(tree)
+    assert ("requirements.txt", "distributed_app") not in evidence_kinds(tmp_path)
+
+    reads: list[str] = []
+    original = appkind._file_evidence
+
+    def counting(path: Path, name: str):  # type: ignore[no-untyped-def]
+        reads.append(name)
+        return original(path, name)
+
+    monkeypatch.setattr(appkind, "_file_evidence", counting)
+    evidence_kinds(tmp_path)
+    assert reads == []  # nothing changed: the last run's evidence stands
+
+    # edited in place: the directory's time does not move, the file's does
+    (tree / "requirements.txt").write_text("requests==2.32.3\npyinstaller==6.10.0\n")
+    age(tree)
+    assert ("requirements.txt", "distributed_app") in evidence_kinds(tmp_path)
+    assert reads == ["requirements.txt"]
+
+    # a new deployment file next to the code
+    (tree / "Procfile").write_text("web: gunicorn app.wsgi\n")
+    assert ("Procfile", "web_server") in evidence_kinds(tmp_path)
