@@ -19,10 +19,15 @@ from typing import Any
 
 from advisor.model import InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+
+def _toml() -> Any:
+    # Imported on first use: most pyproject.toml files have no section of ours (see below).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
+
 
 SECTION = "treddy-advisor"
 SEVERITIES = ("info", "warning", "error")
@@ -177,10 +182,16 @@ def _policy_path(value: Any, base: Path) -> Path:
 def read_section(path: Path) -> dict[str, Any] | None:
     """The ``[tool.treddy-advisor]`` table of a TOML file, or None when it has none."""
     try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if SECTION.encode() not in data:
+        return None  # however the table is spelt, its name is in the text
+    tomllib = _toml()
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: not UTF-8 ({exc.reason})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     tool = doc.get("tool", {})
@@ -239,7 +250,7 @@ def load_config(path: Path | None) -> Config:
 
 def _top_level(path: Path) -> dict[str, Any]:
     with path.open("rb") as fh:
-        doc = tomllib.load(fh)
+        doc = _toml().load(fh)
     doc.pop("tool", None)
     return doc
 
