@@ -175,7 +175,7 @@ def evidence_in_text(path: str, text: str) -> list[AppEvidence]:
                 hit = MODULES.get(module.split(".", 1)[0])
             if hit is not None:
                 add(m.start(), hit[0], f"imports {shown}: {hit[1]}", hit[1])
-    m = _MAIN_GUARD.search(text)
+    m = _MAIN_GUARD.search(text) if "__main__" in text else None
     if m:
         evidence = 'runs as a script (if __name__ == "__main__")'
         add(m.start(), "cli_daemon", evidence, evidence)

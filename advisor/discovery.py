@@ -35,7 +35,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pathspec
@@ -230,8 +230,16 @@ class _Gitignores:
 
         The deepest .gitignore with a matching pattern wins, as in git.
         """
+        return self.decide_in(self._chain(tuple(parts[:-1])), parts, is_dir)
+
+    def decide_in(
+        self, chain: tuple[tuple[int, pathspec.GitIgnoreSpec], ...], parts: list[str], is_dir: bool
+    ) -> bool | None:
+        """``decide`` with the chain of the entry's directory already at hand."""
+        if not chain and self.info_exclude is None:
+            return None
         suffix = "/" if is_dir else ""
-        for depth, spec in reversed(self._chain(tuple(parts[:-1]))):
+        for depth, spec in reversed(chain):
             include = spec.check_file("/".join(parts[depth:]) + suffix).include
             if include is not None:
                 return include
@@ -264,6 +272,8 @@ class _Walker:
         self.seen: set[str] = set()
         self.roots: list[str] = []
         self.record: WalkRecord | None = None
+        self._dir_contexts: dict[str, tuple[Any, ...]] = {}
+        self._root_parent = os.path.dirname(project_root)
 
     def skip(self, path: Path, reason: str) -> None:
         if self.on_skip is not None:
@@ -296,6 +306,47 @@ class _Walker:
             if parts and ignores.ignored(parts, is_dir):
                 return SKIP_GITIGNORED
         return None
+
+    def excluded_entry(self, abs_dir: str, name: str, is_dir: bool, scan_base: str) -> bool:
+        """``excluded(..., walked=True)`` for an entry of a walked directory.
+
+        Everything that depends on the directory alone (where the patterns are anchored, which
+        .gitignore files apply) is worked out once per directory, not once per entry.
+        """
+        if abs_dir == self._root_parent:
+            # an entry may be the project root itself, whose anchoring differs from its siblings'
+            path = os.path.join(abs_dir, name)
+            return self.excluded(path, is_dir, scan_base, walked=True) is not None
+        ctx = self._dir_contexts.get(abs_dir)
+        if ctx is None:
+            ctx = self._dir_context(abs_dir, scan_base)
+            self._dir_contexts[abs_dir] = ctx
+        exclude_parts, ignores, ignore_parts, chain = ctx
+        suffix = "/" if is_dir else ""
+        if (
+            self.excludes is not None
+            and exclude_parts is not None
+            and self.excludes.match_file("/".join([*exclude_parts, name]) + suffix)
+        ):
+            return True
+        if ignores is not None and ignore_parts is not None:
+            return bool(ignores.decide_in(chain, [*ignore_parts, name], is_dir))
+        return False
+
+    def _dir_context(self, abs_dir: str, scan_base: str) -> tuple[Any, ...]:
+        exclude_parts = None
+        if self.excludes is not None:
+            base = self.project_root if _is_under(abs_dir, self.project_root) else scan_base
+            exclude_parts = _rel_parts(abs_dir, base)
+        ignores = ignore_parts = None
+        chain: tuple[Any, ...] = ()
+        if self.respect_gitignore:
+            fallback = self.project_root if _is_under(abs_dir, self.project_root) else scan_base
+            ignores = self._gitignores_for(fallback)
+            ignore_parts = _rel_parts(abs_dir, ignores.base)
+            if ignore_parts is not None:
+                chain = ignores._chain(tuple(ignore_parts))
+        return exclude_parts, ignores, ignore_parts, chain
 
     def within_roots(self, real: str) -> bool:
         return any(_is_under(real, root) for root in self.roots)
@@ -358,7 +409,7 @@ class _Walker:
             if is_dir:
                 if name in SKIP_DIRS or name.endswith(SKIP_DIR_SUFFIXES):
                     continue
-                if self.excluded(abspath, True, scan_base, walked=True) is not None:
+                if self.excluded_entry(abs_dir, name, True, scan_base):
                     continue
                 children = self._list(entry.path)
                 if children is None or any(c.name in ENVIRONMENT_MARKERS for c in children):
@@ -379,7 +430,7 @@ class _Walker:
                     continue
             if not name.endswith(".py"):
                 continue
-            if self.excluded(abspath, False, scan_base, walked=True) is not None:
+            if self.excluded_entry(abs_dir, name, False, scan_base):
                 continue
             if is_link:
                 try:

@@ -74,6 +74,10 @@ _MAYBE_OURS = re.compile(
 
 def might_have_suppressions(text: str) -> bool:
     """Cheap test before tokenizing: most files carry no suppression of ours at all."""
+    # Substring tests first: the expression starts a match at every "#" of a file.
+    folded = text.lower()
+    if "noqa" not in folded and "treddy" not in folded:
+        return False
     return _MAYBE_OURS.search(text) is not None
 
 

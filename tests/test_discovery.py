@@ -314,3 +314,27 @@ def test_directory_trees_deeper_than_the_recursion_limit(project: Path) -> None:
     finally:
         sys.setrecursionlimit(saved)
     assert found == [leaf]
+
+
+@pytest.mark.parametrize("scan", [".", "app", ".."])
+def test_per_directory_decisions_equal_per_entry_decisions(project: Path, scan: str) -> None:
+    # The walk decides excludes and .gitignore once per directory; the per-path rules are the
+    # specification.
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("*.gen.py\nbuild_out/\n!keep.gen.py\n")
+    touch(project, "app/a.py", "app/x.gen.py", "app/keep.gen.py", "app/build_out/b.py")
+    touch(project, "app/sub/c.py", "app/sub/d.py", "migrations/0001.py", "tools/t.py")
+    (project / "app/sub/.gitignore").write_text("d.py\n")
+    spec = discovery.compile_patterns(["migrations/", "tools/t.py", "app/sub/c.py"])
+    walker = discovery._Walker(spec, str(project), True, None)
+    scan_base = os.path.abspath(scan)
+    checked = 0
+    for dirpath, dirnames, filenames in os.walk(scan_base):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in [*dirnames, *filenames]:
+            is_dir = name in dirnames
+            full = os.path.join(dirpath, name)
+            expected = walker.excluded(full, is_dir, scan_base, walked=True) is not None
+            assert walker.excluded_entry(dirpath, name, is_dir, scan_base) == expected, full
+            checked += 1
+    assert checked >= 9
