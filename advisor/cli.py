@@ -186,6 +186,12 @@ def _extra_reports(
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
 @click.option(
+    "--daemon",
+    is_flag=True,
+    help="Hand the run to a resident background process (POSIX, not in CI): the first run "
+    "starts it, later runs skip the imports. See docs/ci.md.",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Cache directory (default: .treddy_advisor_cache/ at the project root).",

@@ -1,0 +1,28 @@
+"""The ``treddy-advisor`` console script.
+
+Kept apart from ``advisor.cli`` so that ``check --daemon`` can hand its command line to the
+resident process (``advisor.resident``) before click and the analyzer are imported at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def entry() -> None:
+    argv = sys.argv[1:]
+    if argv[:1] == ["check"] and "--daemon" in argv:
+        from advisor.resident import run_client
+
+        code = run_client([a for a in argv if a != "--daemon"])
+        if code is not None:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    code = code or 1
+            os._exit(code)
+    from advisor.cli import entry as run_here
+
+    run_here()

@@ -1,0 +1,222 @@
+"""A resident analyzer process: ``treddy-advisor check --daemon`` (POSIX).
+
+A pre-commit run on one changed file spends most of its time importing the analyzer (libcst
+alone takes 0.4 s on a small machine) before it looks at the file. With ``--daemon`` the first
+run starts a background process that keeps everything imported, and later runs hand it their
+command line through a Unix socket and print what it answers: the same output, exit code and
+cache as a run of their own, without the imports. This is what dmypy does for mypy.
+
+- Opt-in, and never in CI (``CI`` set): a daemon there outlives nothing useful.
+- One process per user, interpreter and analyzer build: the socket name carries a digest of
+  the analyzer's files (``advisor.fingerprint``), so an upgrade or an edit starts a new one and
+  the old one idles out. It quits after ``TREDDY_ADVISOR_DAEMON_IDLE`` seconds (default 900)
+  without a request.
+- The socket lives in a directory only its user can enter (0700, owner checked), so no other
+  account can hand it a command line.
+- Requests are served one at a time, each in the client's working directory and environment.
+- Whatever goes wrong on the way (no process yet, a stale socket, a crash) the client runs the
+  check itself; nothing is lost but time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import socket
+import stat
+import sys
+import time
+from typing import Any
+
+FLAG = "--daemon"
+IDLE_ENV = "TREDDY_ADVISOR_DAEMON_IDLE"
+DEBUG_ENV = "TREDDY_ADVISOR_DAEMON_DEBUG"  # tests: the client says who served the run
+DEFAULT_IDLE_SECONDS = 900.0
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def available() -> bool:
+    return hasattr(socket, "AF_UNIX") and hasattr(os, "getuid") and not os.environ.get("CI")
+
+
+def socket_path() -> str | None:
+    """The socket of this user's resident process for this interpreter and analyzer build."""
+    if not available():
+        return None
+    from advisor import __version__
+    from advisor.fingerprint import code_digest
+
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
+    directory = os.path.join(base, f"treddy-advisor-{os.getuid()}")
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    # Someone else's directory, or one others can enter, is not ours to talk through.
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    key = f"{__version__}|{code_digest()}|{sys.executable}|{sys.version}"
+    name = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    path = os.path.join(directory, f"{name}.sock")
+    # sun_path holds 108 bytes on Linux, 104 on macOS: a longer path cannot be bound.
+    return path if len(os.fsencode(path)) < 104 else None
+
+
+# --- client ------------------------------------------------------------------------------------
+
+
+def run_client(argv: list[str]) -> int | None:
+    """Have the resident process run ``argv``; None when it cannot (then run it here).
+
+    Prints the run's output and returns its exit code. Starts the process for next time when
+    there is none.
+    """
+    path = socket_path()
+    if path is None:
+        return None
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(path)
+    except OSError:
+        _start(path)
+        return None
+    request = {
+        "argv": argv,
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+        "color": sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+    }
+    try:
+        with conn:
+            conn.sendall(json.dumps(request).encode("utf-8", "surrogatepass") + b"\n")
+            conn.shutdown(socket.SHUT_WR)
+            chunks = []
+            while chunk := conn.recv(1 << 16):
+                chunks.append(chunk)
+        answer = json.loads(b"".join(chunks))
+        out, err, code = str(answer["stdout"]), str(answer["stderr"]), int(answer["code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # the process went away mid-run: run here
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    if os.environ.get(DEBUG_ENV):
+        sys.stderr.write(f"[served by resident process {answer.get('pid')}]\n")
+    return code
+
+
+def _start(path: str) -> None:
+    import subprocess
+
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [sys.executable, "-m", "advisor.resident", path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not killed with the hook's process group
+            cwd="/",
+        )
+
+
+# --- server ------------------------------------------------------------------------------------
+
+
+def serve(path: str, idle_seconds: float | None = None) -> None:
+    """Answer requests on ``path`` until nothing has come for ``idle_seconds``."""
+    import socketserver
+
+    from advisor.analyzer import _import_engine
+    from advisor.cli import main
+
+    _import_engine()  # libcst and the detectors: the imports every request would pay for
+    if idle_seconds is None:
+        idle_seconds = float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_SECONDS))
+    if _alive(path):
+        return  # another one won the race to start
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a stale socket of a process that died
+    last = time.monotonic()
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            nonlocal last
+            raw = self.rfile.readline(MAX_REQUEST_BYTES)
+            try:
+                request = json.loads(raw)
+                answer = _run(main, request)
+            except (ValueError, KeyError, TypeError) as exc:
+                answer = {"stdout": "", "stderr": f"bad request: {exc}\n", "code": 2}
+            answer["pid"] = os.getpid()
+            self.wfile.write(json.dumps(answer).encode("utf-8", "surrogatepass"))
+            last = time.monotonic()
+
+    old_umask = os.umask(0o177)  # the socket file: owner only
+    try:
+        server = socketserver.UnixStreamServer(path, Handler)
+    finally:
+        os.umask(old_umask)
+    server.timeout = 1.0
+    mine = os.stat(path).st_ino
+    try:
+        while time.monotonic() - last < idle_seconds and os.path.exists(path):
+            server.handle_request()
+    finally:
+        server.server_close()
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == mine:  # not a successor's socket
+                os.unlink(path)
+
+
+def _alive(path: str) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.connect(path)
+        return True
+    except OSError:
+        return False
+
+
+def _run(main: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """One command line in the client's directory and environment, output captured."""
+    argv = [str(a) for a in request["argv"]]
+    if not any(a == "--color" or a.startswith("--color=") for a in argv):
+        argv.append("--color=always" if request.get("color") else "--color=never")
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        os.chdir(request["cwd"])
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main.main(args=argv, prog_name="treddy-advisor", standalone_mode=True)
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            except Exception as exc:  # one bad request never takes the process down
+                from advisor.parsing import describe_exception
+
+                err.write(f"treddy-advisor: internal error: {describe_exception(exc)}\n")
+                code = 2
+    except OSError as exc:  # the client's directory is gone
+        err.write(f"treddy-advisor: error: {exc}\n")
+        code = 2
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        with contextlib.suppress(OSError):
+            os.chdir(saved_cwd)
+    return {"stdout": out.getvalue(), "stderr": err.getvalue(), "code": code}
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

@@ -1,0 +1,168 @@
+"""``check --daemon``: a resident process answers like a run of one's own, or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="POSIX only")
+
+VIOLATING = """import requests
+
+CLIENT_SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def token(client_id):
+    return requests.post(
+        "https://auth.treddy.com/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id,
+              "client_secret": CLIENT_SECRET},
+    )
+"""
+SERVED = re.compile(r"\[served by resident process (\d+)\]")
+
+
+@pytest.fixture
+def env() -> Iterator[dict[str, str]]:
+    # a short directory: a socket path has at most 104-108 bytes
+    runtime = Path(tempfile.mkdtemp(prefix="ta-", dir="/tmp"))
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ.update(
+        XDG_RUNTIME_DIR=str(runtime),
+        TREDDY_ADVISOR_DAEMON_DEBUG="1",
+        TREDDY_ADVISOR_DAEMON_IDLE="60",
+    )
+    yield environ
+    for sock in runtime.rglob("*.sock"):  # stop what the test started
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(sock))
+            except OSError:
+                continue
+        sock.unlink()  # the server stops when its socket is gone
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def advisor(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def wait_for_server(env: dict[str, str]) -> Path:
+    runtime = Path(env["XDG_RUNTIME_DIR"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for sock in runtime.rglob("*.sock"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(str(sock))
+                    return sock
+                except OSError:
+                    pass
+        time.sleep(0.2)
+    raise AssertionError("no resident process came up")
+
+
+def project(root: Path, config: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f"[tool.treddy-advisor]\n{config}")
+    (root / "client.py").write_text(VIOLATING)
+    return root
+
+
+def rules(out: str) -> set[str]:
+    return {f["rule"] for f in json.loads(out)["findings"]}
+
+
+def test_later_runs_are_served_with_the_same_result(tmp_path: Path, env: dict[str, str]) -> None:
+    root = project(tmp_path / "app")
+    args = ("check", ".", "--format", "json", "--daemon")
+    first = advisor(*args, cwd=root, env=env)
+    assert first.returncode == 1 and not SERVED.search(first.stderr)  # ran here, started one
+    wait_for_server(env)
+    second = advisor(*args, cwd=root, env=env)
+    assert SERVED.search(second.stderr), second.stderr
+    assert second.returncode == first.returncode
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    assert rules(second.stdout) >= {"TRD201", "TRD301"}
+    # a file edited since: analysed again, not answered from the process's memory
+    (root / "client.py").write_text(VIOLATING.replace("CLIENT_SECRET = ", "CLIENT_SECRET = None #"))
+    third = advisor(*args, cwd=root, env=env)
+    assert SERVED.search(third.stderr) and "TRD301" not in rules(third.stdout)
+
+
+def test_each_run_has_its_own_directory_configuration_and_errors(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    strict = project(tmp_path / "strict")
+    lenient = project(tmp_path / "lenient", 'ignore = ["TRD301"]\n')
+    broken = project(tmp_path / "broken", "selekt = ['TRD2']\n")
+    advisor("check", ".", "--daemon", cwd=strict, env=env)
+    wait_for_server(env)
+    a = advisor("check", ".", "--format", "json", "--daemon", cwd=strict, env=env)
+    b = advisor("check", ".", "--format", "json", "--daemon", cwd=lenient, env=env)
+    c = advisor("check", ".", "--daemon", cwd=broken, env=env)
+    assert all(SERVED.search(run.stderr) for run in (a, b, c))
+    assert "TRD301" in rules(a.stdout) and "TRD301" not in rules(b.stdout)
+    assert c.returncode == 2 and "selekt" in c.stderr
+
+
+def test_a_stale_socket_means_a_run_here(tmp_path: Path, env: dict[str, str]) -> None:
+    root = project(tmp_path / "app")
+    advisor("check", ".", "--daemon", cwd=root, env=env)
+    sock = wait_for_server(env)
+    pid = int(SERVED.findall(advisor("check", ".", "--daemon", cwd=root, env=env).stderr)[0])
+    os.kill(pid, signal.SIGKILL)  # dies without removing its socket
+    time.sleep(0.5)
+    assert sock.exists()
+    run = advisor("check", ".", "--format", "json", "--daemon", cwd=root, env=env)
+    assert run.returncode == 1 and not SERVED.search(run.stderr)
+    assert rules(run.stdout) >= {"TRD201", "TRD301"}
+
+
+def test_not_in_ci_nor_through_a_directory_others_can_enter(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    root = project(tmp_path / "app")
+    ci = advisor("check", ".", "--daemon", cwd=root, env={**env, "CI": "true"})
+    assert ci.returncode == 1
+    time.sleep(1.0)
+    assert not list(Path(env["XDG_RUNTIME_DIR"]).rglob("*.sock"))
+
+    shared = Path(tempfile.mkdtemp(prefix="ta-", dir="/tmp"))
+    (shared / f"treddy-advisor-{os.getuid()}").mkdir(mode=0o777)
+    os.chmod(shared / f"treddy-advisor-{os.getuid()}", 0o777)
+    loose = advisor("check", ".", "--daemon", cwd=root, env={**env, "XDG_RUNTIME_DIR": str(shared)})
+    assert loose.returncode == 1
+    time.sleep(1.0)
+    assert not list(shared.rglob("*.sock"))
+    shutil.rmtree(shared)
+
+
+def test_the_process_quits_when_idle(tmp_path: Path, env: dict[str, str]) -> None:
+    root = project(tmp_path / "app")
+    env = {**env, "TREDDY_ADVISOR_DAEMON_IDLE": "2"}
+    advisor("check", ".", "--daemon", cwd=root, env=env)
+    sock = wait_for_server(env)
+    deadline = time.monotonic() + 30
+    while sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not sock.exists()
