@@ -412,6 +412,7 @@ def bench_corpus(
     ms["treddy warm (cache filled)"] = measure(
         "treddy warm (cache filled)", [*base, "--cache-dir", str(cache)], root, repeat, time_bin
     )
+    ms.update(_daemon_scans(base, cache, root, repeat, time_bin))
     ms["bandit -r -q"] = measure(
         "bandit -r -q",
         [
@@ -610,10 +611,87 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
             m.note = note
             measures[label] = m
         path.write_text(original)
+    measures.update(bench_daemon(files, ta, repeat, time_bin))
+    return measures
+
+
+def _daemon_socket(ta: str) -> str | None:
+    python = str(Path(ta).with_name("python"))
+    probe = subprocess.run(
+        [python, "-c", "from advisor.resident import socket_path; print(socket_path() or '')"],
+        capture_output=True,
+        text=True,
+    )
+    return probe.stdout.strip() or None if probe.returncode == 0 else None
+
+
+def _daemon_scans(
+    base: list[str], cache: Path, root: Path, repeat: int, time_bin: str | None
+) -> dict[str, Measure]:
+    """Cold and warm scans handed to a resident process (``--daemon``): imports amortised."""
+    sock = _daemon_socket(base[0])
+    if sock is None:
+        return {}
+    out: dict[str, Measure] = {}
+    try:
+        subprocess.run([*base, "--daemon", "--no-cache"], cwd=root, capture_output=True)
+        deadline = time.time() + 60
+        while not Path(sock).exists() and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        for label, extra in (
+            ("treddy cold, --daemon (--no-cache)", ["--no-cache"]),
+            ("treddy warm, --daemon (cache filled)", ["--cache-dir", str(cache)]),
+        ):
+            out[label] = measure(label, [*base, "--daemon", *extra], root, repeat, time_bin)
+    finally:
+        Path(sock).unlink(missing_ok=True)
+    return out
+
+
+def bench_daemon(
+    files: dict[str, Path], ta: str, repeat: int, time_bin: str | None
+) -> dict[str, Measure]:
+    """The same "changed" runs with ``--daemon`` (a resident process), once it is up."""
+    sock = _daemon_socket(ta)
+    if sock is None:
+        print("  (--daemon not available here: no Unix sockets, or CI is set)", flush=True)
+        return {}
+    directory = next(iter(files.values())).parent
+    measures: dict[str, Measure] = {}
+    try:
+        subprocess.run(
+            [ta, "check", "--daemon", "-q", "--exit-zero", *(p.name for p in files.values())],
+            cwd=directory,
+            capture_output=True,
+        )
+        deadline = time.time() + 60
+        while not Path(sock).exists() and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        for kind, path in files.items():
+            original = path.read_text()
+            edits = iter(range(10**6))
+
+            def edit(path: Path = path, original: str = original, edits=edits) -> None:  # noqa: ANN001
+                path.write_text(f"{original}# edit {next(edits)}\n")
+
+            label = f"{kind} file, changed, --daemon"
+            cmd = [ta, "check", path.name, "--exit-zero", "-q", "--daemon"]
+            subprocess.run(cmd, cwd=directory, capture_output=True)  # warm the process's caches
+            measures[label] = measure(label, cmd, directory, repeat, time_bin, before=edit)
+            path.write_text(original)
+    finally:
+        Path(sock).unlink(missing_ok=True)  # the resident process quits within a second
     return measures
 
 
 # --- report ---------------------------------------------------------------------------------
+
+
+def _median(measures: dict[str, Measure], name: str) -> float:
+    m = measures.get(name)
+    return m.median if m is not None else float("inf")
 
 
 def ratio(a: float, b: float) -> str:
@@ -663,6 +741,16 @@ def print_corpus(c: CorpusResult) -> dict[str, float]:
         f"cold/ruff {figures['cold_vs_ruff']:.2f} (target <= {TARGETS['cold_vs_ruff']}), "
         f"warm/cold {figures['warm_vs_cold']:.3f} (target <= {TARGETS['warm_vs_cold']})"
     )
+    d_cold, d_warm = (
+        ms.get("treddy cold, --daemon (--no-cache)"),
+        ms.get("treddy warm, --daemon (cache filled)"),
+    )
+    if d_cold is not None and d_warm is not None:
+        figures["warm_vs_cold_daemon"] = d_warm.median / d_cold.median
+        print(
+            f"  with --daemon (imports paid once): cold {d_cold.median:.3f} s, "
+            f"warm {d_warm.median:.3f} s, warm/cold {figures['warm_vs_cold_daemon']:.3f}"
+        )
     print(
         f"  vs ast.parse: treddy cold {figures['cold_vs_ast_parse']:.2f}x, "
         f"Bandit {figures['bandit_vs_ast_parse']:.2f}x, ruff {figures['ruff_vs_ast_parse']:.2f}x, "
@@ -759,6 +847,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  targets: OAuth file {oauth:.3f} s (< {TARGETS['precommit_oauth_s']}), "
         f"plain file {plain:.3f} s (< {TARGETS['precommit_plain_s']})"
     )
+    for kind in ("oauth", "plain"):
+        daemon = precommit.get(f"{kind} file, changed, --daemon")
+        if daemon is not None:
+            print(f"  with --daemon: {kind} file {daemon.median:.3f} s (best {daemon.best:.3f} s)")
     startup = precommit["floor: python -c pass"].median
     libcst_s = precommit["floor: import libcst"].median - startup
     print(
@@ -779,10 +871,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "precommit_plain_s": plain < TARGETS["precommit_plain_s"],
         "peak_mib": d["peak_mib"] < TARGETS["peak_mib"],
     }
-    print(
-        "targets on Django: "
-        + ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in verdict.items())
-    )
+    with_daemon = {
+        "warm_vs_cold": d.get("warm_vs_cold_daemon", 1.0) <= TARGETS["warm_vs_cold"],
+        "precommit_oauth_s": _median(precommit, "oauth file, changed, --daemon")
+        < TARGETS["precommit_oauth_s"],
+        "precommit_plain_s": _median(precommit, "plain file, changed, --daemon")
+        < TARGETS["precommit_plain_s"],
+    }
+
+    def said(key: str, ok: bool) -> str:
+        if ok:
+            return "met"
+        return "MISSED (met with --daemon)" if with_daemon.get(key) else "MISSED"
+
+    print("targets on Django: " + ", ".join(f"{k} {said(k, ok)}" for k, ok in verdict.items()))
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "results.json").write_text(
         json.dumps(
@@ -799,6 +901,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "precommit": {n: asdict(m) for n, m in precommit.items()},
                 "targets": TARGETS,
                 "met": verdict,
+                "met_with_daemon": with_daemon,
             },
             indent=2,
         )
