@@ -167,13 +167,21 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
     server.timeout = 1.0
     mine = os.stat(path).st_ino
     try:
-        while time.monotonic() - last < idle_seconds and os.path.exists(path):
+        # Until idle, or until the socket is deleted or taken over by another process.
+        while time.monotonic() - last < idle_seconds and _inode(path) == mine:
             server.handle_request()
     finally:
         server.server_close()
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == mine:  # not a successor's socket
                 os.unlink(path)
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _alive(path: str) -> bool:

@@ -617,10 +617,16 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
 
 def _daemon_socket(ta: str) -> str | None:
     python = str(Path(ta).with_name("python"))
-    probe = subprocess.run(
-        [python, "-c", "from advisor.resident import socket_path; print(socket_path() or '')"],
+    probe = subprocess.run(  # -I and cwd "/": the installed advisor, not this checkout's
+        [
+            python,
+            "-I",
+            "-c",
+            "from advisor.resident import socket_path; print(socket_path() or '')",
+        ],
         capture_output=True,
         text=True,
+        cwd="/",
     )
     return probe.stdout.strip() or None if probe.returncode == 0 else None
 
