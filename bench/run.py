@@ -31,7 +31,7 @@ import sysconfig
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -593,11 +593,7 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
         summary = json.loads(out)["summary"]
         note = f"{lines} lines, parsed={summary['files_parsed']}, findings={summary['findings']}"
         cmd = [ta, "check", path.name, "--exit-zero", "-q"]
-        edits = iter(range(10**6))
-
-        def edit(path: Path = path, original: str = original, edits=edits) -> None:  # noqa: ANN001
-            path.write_text(f"{original}# edit {next(edits)}\n")
-
+        edit = _editor(path, original)
         subprocess.run(cmd, cwd=directory, capture_output=True, check=True)  # fill the cache
         for label, before, extra in (
             (f"{kind} file, changed", edit, []),
@@ -613,6 +609,16 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
         path.write_text(original)
     measures.update(bench_daemon(files, ta, repeat, time_bin))
     return measures
+
+
+def _editor(path: Path, original: str) -> Callable[[], None]:
+    """Gives ``path`` a new last line on each call: new content, as after an edit."""
+    edits = iter(range(10**9))
+
+    def edit() -> None:
+        path.write_text(f"{original}# edit {next(edits)}\n")
+
+    return edit
 
 
 def _daemon_socket(ta: str) -> str | None:
@@ -677,11 +683,7 @@ def bench_daemon(
         time.sleep(0.5)
         for kind, path in files.items():
             original = path.read_text()
-            edits = iter(range(10**6))
-
-            def edit(path: Path = path, original: str = original, edits=edits) -> None:  # noqa: ANN001
-                path.write_text(f"{original}# edit {next(edits)}\n")
-
+            edit = _editor(path, original)
             label = f"{kind} file, changed, --daemon"
             cmd = [ta, "check", path.name, "--exit-zero", "-q", "--daemon"]
             subprocess.run(cmd, cwd=directory, capture_output=True)  # warm the process's caches

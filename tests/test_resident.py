@@ -19,18 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="POSIX only")
 
-VIOLATING = """import requests
-
-CLIENT_SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-
-
-def token(client_id):
-    return requests.post(
-        "https://auth.treddy.com/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": client_id,
-              "client_secret": CLIENT_SECRET},
-    )
-"""
+VIOLATING = (Path(__file__).parent / "fixtures" / "clients" / "body_secret_client.py").read_text()
 SERVED = re.compile(r"\[served by resident process (\d+)\]")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,23 +100,21 @@ def test_a_new_nested_gitignore_is_noticed(tree: Path, tmp_path: Path) -> None:
     assert "app/api/client.py" not in names(discover_files(["."], options(tmp_path)))
 
 
-def test_a_walk_that_met_a_symlink_is_not_reused(
-    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def met_a_symlink(tree: Path) -> None:
     (tree / "app/link.py").symlink_to(tree / "app/views.py")
     age_tree(tree)
-    listings = Listings(monkeypatch)
-    discover_files(["."], options(tmp_path))
-    listings.count = 0
-    discover_files(["."], options(tmp_path))
-    assert listings.count > 0
 
 
-def test_a_directory_changed_in_the_last_seconds_is_not_trusted(
-    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def changed_just_now(tree: Path) -> None:
     # A second change within the same timestamp tick would go unnoticed.
     (tree / "app/new.py").write_text("z = 3\n")
+
+
+@pytest.mark.parametrize("setup", [met_a_symlink, changed_just_now], ids=lambda f: f.__name__)
+def test_walks_that_are_not_reused(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: Callable[[Path], None]
+) -> None:
+    setup(tree)
     listings = Listings(monkeypatch)
     discover_files(["."], options(tmp_path))
     listings.count = 0
