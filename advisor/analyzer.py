@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +166,8 @@ class Project:
         self._node_owner: dict[int, _Loaded] = {}
         self._resolving: set[str] = set()
         self._texts: dict[str, bytes] = {}
+        self._roots: list[tuple[Path, frozenset[str]]] | None = None
+        self._absent: set[str] = set()
         # display path -> digest of every module a resolution read, since the last reset
         self.used: dict[str, str] = {}
 
@@ -185,6 +189,59 @@ class Project:
     @modules.setter
     def modules(self, value: dict[str, Path]) -> None:
         self._modules = value
+        self._roots = None
+
+    def path_of(self, modname: str) -> Path | None:
+        """The file of a project module: a scanned one, else one beside the scanned files.
+
+        pre-commit passes only the files that changed; a constant imported from an unchanged
+        ``settings.py`` must resolve as it does when the whole tree is scanned. Modules are
+        looked for only under the source roots of the scanned files (the directory above each
+        one's top-level package), never on ``sys.path``.
+        """
+        path = self.modules.get(modname)
+        if path is not None or not modname or modname in self._absent:
+            return path
+        parts = modname.split(".")
+        if not all(p.isidentifier() for p in parts):
+            return None
+        for root, names in self._source_roots():
+            if parts[0] not in names and parts[0] + ".py" not in names:
+                continue  # one listing per root, not a stat per root and module name
+            for candidate in (
+                root.joinpath(*parts[:-1], parts[-1] + ".py"),
+                root.joinpath(*parts, "__init__.py"),
+            ):
+                try:
+                    if candidate.is_file():
+                        self.modules[modname] = candidate
+                        return candidate
+                except OSError:
+                    continue
+        self._absent.add(modname)
+        return None
+
+    def _source_roots(self) -> list[tuple[Path, frozenset[str]]]:
+        if self._roots is None:
+            roots: dict[Path, frozenset[str]] = {}
+            packages: dict[Path, tuple[str, ...]] = {}
+            cwd = Path.cwd()
+            for directory in dict.fromkeys(f.parent for f in self._files):
+                try:
+                    absolute = directory.resolve()
+                    depth = len(_package_of(absolute, packages))
+                except (OSError, RuntimeError):
+                    continue
+                root = absolute.parents[depth - 1] if depth else absolute
+                with contextlib.suppress(ValueError):  # shown like the scanned files
+                    root = root.relative_to(cwd)
+                if root not in roots:
+                    try:
+                        roots[root] = frozenset(os.listdir(root))
+                    except OSError:
+                        continue
+            self._roots = list(roots.items())
+        return self._roots
 
     @staticmethod
     def _module_table(files: list[Path]) -> dict[str, Path]:
@@ -207,7 +264,7 @@ class Project:
             self._loaded[modname] = hit  # most recently used last
             return hit
         self._loaded[modname] = None
-        path = self.modules.get(modname)
+        path = self.path_of(modname)
         if path is None:
             return None
         src = read_source(path)
@@ -270,7 +327,7 @@ class Project:
         Most attribute accesses on project modules are functions and classes; parsing a module
         for each would cost more than the whole file being analysed.
         """
-        path = self.modules.get(modname)
+        path = self.path_of(modname)
         if path is None or not attr.isidentifier():
             return False
         text = self._texts.get(modname)

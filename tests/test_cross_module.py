@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from advisor.engine import analyze_paths
+from advisor.engine import ScanOptions, analyze_paths
 
 
 def write(root: Path, rel: str, code: str) -> None:
@@ -170,3 +170,59 @@ def test_imported_modules_are_forgotten_beyond_a_bound(tmp_path, monkeypatch):
         project._load(f"conf{i}")
         project.trim()
     assert len(project._loaded) <= 2
+
+
+def test_a_precommit_run_on_one_file_resolves_unchanged_modules_like_a_full_scan(
+    tmp_path, monkeypatch
+):
+    # pre-commit names only the changed file; its constants live in modules it did not name
+    write(tmp_path, "src/partner/__init__.py", "")
+    write(tmp_path, "src/partner/conf/__init__.py", "")
+    write(
+        tmp_path,
+        "src/partner/conf/settings.py",
+        """
+        AUTH_HOST = "https://auth.treddy.com"
+        PARTNER_KEY = "tr_sk_live_4c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
+        """,
+    )
+    write(
+        tmp_path,
+        "src/partner/client.py",
+        """
+        import requests
+        from partner.conf.settings import AUTH_HOST
+        from .conf import settings
+
+        def token(cid):
+            return requests.post(AUTH_HOST + "/oauth/token",
+                                 data={"grant_type": "client_credentials"},
+                                 auth=(cid, settings.PARTNER_KEY))
+        """,
+    )
+    write(tmp_path, "tools/helpers.py", "VALUE = 1\n")  # a root of its own, never in the way
+    monkeypatch.chdir(tmp_path)
+    no_cache = ScanOptions(use_cache=False)  # a changed file: nothing cached to fall back on
+    one = analyze_paths(["src/partner/client.py"], no_cache)
+    full = analyze_paths(["src", "tools"], no_cache)
+    assert [(u.token_url, u.client_auth, u.secret_source) for u in one.usages] == [
+        ("https://auth.treddy.com/oauth/token", "basic", "literal")
+    ]
+    assert [(u.token_url, u.secret_source) for u in one.usages] == [
+        (u.token_url, u.secret_source) for u in full.usages
+    ]
+    assert {(s.path, s.span.line) for s in one.secrets} == {("src/partner/conf/settings.py", 3)}
+
+
+def test_modules_outside_the_source_roots_are_never_read(tmp_path, monkeypatch):
+    # `import requests` must not lead to a file named requests.py elsewhere on the disk
+    write(
+        tmp_path,
+        "app/client.py",
+        "import requests\nfrom vendor_pkg import URL\n"
+        "requests.post(URL, data={'grant_type': 'client_credentials'})\n",
+    )
+    write(tmp_path, "elsewhere/vendor_pkg.py", 'URL = "https://auth.treddy.com/oauth/token"\n')
+    monkeypatch.chdir(tmp_path)
+    result = analyze_paths(["app/client.py"], ScanOptions(use_cache=False))
+    assert [u.token_url for u in result.usages] == [None]
