@@ -23,7 +23,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.fingerprint import code_digest
-from advisor.model import FileFacts
+from advisor.model import AppEvidence, FileFacts
 from advisor.suppressions import Suppression
 
 CACHE_DIR_NAME = ".treddy_advisor_cache"
@@ -184,6 +184,22 @@ def decode(tp: Any, value: Any) -> Any:
     return value
 
 
+_LIGHT_KEYS = frozenset({"path", "skipped", "app_evidence", "suppressions"})
+
+
+def _light_facts(doc: dict[str, Any]) -> FileFacts:
+    """``decode(FileFacts, doc)`` for what a file the prefilter skipped can hold, built directly:
+    a warm run rebuilds one per unchanged file."""
+    if not doc.keys() <= _LIGHT_KEYS:
+        return decode(FileFacts, doc)  # type: ignore[no-any-return]
+    return FileFacts(
+        path=doc["path"],
+        skipped=doc.get("skipped"),
+        app_evidence=[AppEvidence(**e) for e in doc.get("app_evidence", ())],
+        suppressions={int(k): list(v) for k, v in doc.get("suppressions", {}).items()},
+    )
+
+
 class StatIndex:
     """What the last scans saw of each file: size, modification time, digest, light facts.
 
@@ -216,7 +232,7 @@ class StatIndex:
         if light is None:
             return digest, None
         try:
-            facts = decode(FileFacts, light["facts"])
+            facts = _light_facts(light["facts"])
             sups = [Suppression.from_json(x) for x in light.get("suppressions", [])]
         except (KeyError, TypeError, ValueError):
             return None

@@ -58,3 +58,23 @@ def test_unchanged_files_are_not_read_again(tmp_path: Path, monkeypatch) -> None
     third = json.loads(run(".", "--format", "json").stdout)
     assert reads == ["client.py"]
     assert "TRD201" not in [f["rule"] for f in third["findings"]]
+
+
+def test_light_entries_rebuild_exactly_what_was_recorded() -> None:
+    import dataclasses
+
+    from advisor.cache import _light_facts, decode
+    from advisor.model import AppEvidence, FileFacts
+
+    facts = FileFacts(
+        path="gui/app.py",
+        skipped="no OAuth vocabulary",
+        app_evidence=[AppEvidence("gui/app.py", 1, "distributed_app", "imports tkinter")],
+        suppressions={3: ["TRD301"], 7: ["*"]},
+    )
+    doc = json.loads(json.dumps(dataclasses.asdict(facts)))
+    compact = {k: v for k, v in doc.items() if v or v == 0}
+    assert _light_facts(compact) == facts == decode(FileFacts, doc)
+    assert _light_facts({"path": "a.py", "skipped": "no OAuth vocabulary"}) == FileFacts(
+        "a.py", skipped="no OAuth vocabulary"
+    )
