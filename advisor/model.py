@@ -329,6 +329,10 @@ class FileError:
     path: str
     reason: str
     kind: str = "error"  # "syntax", "decode", "io", "limit", "internal"
+    # Where the problem is, when it has a place (syntax and decoding errors): 1-based line,
+    # 0-based column, as for findings.
+    line: int | None = None
+    column: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

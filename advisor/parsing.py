@@ -179,14 +179,18 @@ def _syntax_error(exc: cst.ParserSyntaxError, text: str, path: str) -> FileError
     cpython = _cpython_syntax_error(text)
     if cpython is not None:
         msg, line, col = cpython
-        return FileError(path, f"syntax error at line {line}, column {col}: {msg}", "syntax")
+        return FileError(
+            path, f"syntax error at line {line}, column {col}: {msg}", "syntax", line, col - 1
+        )
     message = exc.message.split("\n", 1)[0]
     pos = _LIBCST_POSITION.search(message)
     line, col = (int(pos[1]), int(pos[2]) + 1) if pos else (exc.raw_line, exc.raw_column + 1)
     if ": expected one of" in message:
         message = message.split(": expected one of", 1)[0] + ": unexpected token"
     message = _LIBCST_POSITION.sub("error", message)
-    return FileError(path, f"syntax error at line {line}, column {col}: {message}", "syntax")
+    return FileError(
+        path, f"syntax error at line {line}, column {col}: {message}", "syntax", line, col - 1
+    )
 
 
 def _cpython_syntax_error(text: str) -> tuple[str, int, int] | None:

@@ -50,9 +50,13 @@ def display_path(path: Path) -> str:
     return rel.replace(os.sep, "/")
 
 
+def _line_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and 0-based (byte) column of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1)
+
+
 def _position(data: bytes, offset: int) -> str:
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1)
+    line, column = _line_column(data, offset)
     return f"line {line}, column {column}"
 
 
@@ -108,6 +112,7 @@ def decode_source(data: bytes, shown: str) -> str | FileError:
             shown,
             f"file contains a NUL byte at {_position(data, nul)}: binary, not Python",
             "decode",
+            *_line_column(data, nul),
         )
     try:
         encoding, cookie_lines = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -131,6 +136,7 @@ def decode_source(data: bytes, shown: str) -> str | FileError:
             f"cannot decode file: not valid {what}: byte 0x{byte:02x} at "
             f"{_position(data, exc.start)}",
             "decode",
+            *_line_column(data, exc.start),
         )
     if text.startswith("\ufeff"):
         text = text[1:]

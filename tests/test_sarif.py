@@ -279,3 +279,30 @@ def test_snippets_with_show_source_are_redacted() -> None:
     hardcoded = by_rule["TRD401"]["region"]["snippet"]["text"]
     assert hardcoded == 'CLIENT_SECRET = "' + "*" * len(SECRET) + '"'
     assert SECRET[8:20] not in json.dumps(run)
+
+
+def test_syntax_and_decoding_errors_carry_their_region(tmp_path, monkeypatch, validator) -> None:
+    # A file that cannot be analysed is a notification at the place where it breaks.
+    from click.testing import CliRunner
+
+    from advisor.cli import main
+
+    (tmp_path / "broken.py").write_text("import requests\nCLIENT_ID = 1\ndef f(:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(b"x = 1\ny = '\xe9t\xe9'\n")
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(main, ["check", ".", "--format", "sarif", "--no-cache"]).stdout
+    doc = json.loads(out)
+    _assert_valid(validator, doc)
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    regions = {
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n["locations"][0][
+            "physicalLocation"
+        ].get("region")
+        for n in notes
+    }
+    assert regions == {
+        "broken.py": {"startLine": 3, "startColumn": 7},
+        "latin.py": {"startLine": 2, "startColumn": 6},
+    }
+    text = CliRunner().invoke(main, ["check", ".", "--no-cache"]).stdout
+    assert "broken.py:3:7: error: syntax error at line 3, column 7" in text

@@ -45,7 +45,14 @@ def _annotation(f: Finding) -> str:
 def render_github(result: ScanResult) -> str:
     lines = [_annotation(f) for f in sorted_findings(result)]
     lines.extend(
-        _command("warning", e.reason, file=e.path, title=f"{TOOL_NAME} (file not analysed)")
+        _command(
+            "warning",
+            e.reason,
+            file=e.path,
+            **({"line": e.line} if e.line is not None else {}),
+            **({"col": e.column + 1} if e.line is not None and e.column is not None else {}),
+            title=f"{TOOL_NAME} (file not analysed)",
+        )
         for e in sorted(result.errors, key=lambda e: e.path)
     )
     return "".join(line + "\n" for line in lines)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from advisor import __version__
-from advisor.model import Finding, RuleDoc, ScanResult, Span
+from advisor.model import FileError, Finding, RuleDoc, ScanResult, Span
 from advisor.reporters.common import (
     TOOL_NAME,
     RuleCatalog,
@@ -191,7 +191,7 @@ def sarif_log(
         {
             "level": "error",
             "message": {"text": f"{e.path}: {e.reason}"},
-            "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(e.path)}}],
+            "locations": [{"physicalLocation": _error_location(e)}],
             "descriptor": {"id": f"file-{e.kind}"},
         }
         for e in sorted(result.errors, key=lambda e: e.path)
@@ -233,3 +233,13 @@ def sarif_log(
 
 def render_sarif(result: ScanResult, **kw: Any) -> str:
     return json.dumps(sarif_log(result, **kw), indent=2, ensure_ascii=False) + "\n"
+
+
+def _error_location(e: FileError) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": _artifact_location(e.path)}
+    if e.line is not None:
+        region: dict[str, int] = {"startLine": e.line}
+        if e.column is not None:
+            region["startColumn"] = e.column + 1  # SARIF columns are 1-based
+        location["region"] = region
+    return location

@@ -61,8 +61,10 @@ def render_text(
             out.append("")
 
     for e in sorted(result.errors, key=lambda e: e.path):
+        # path:line:col: like a finding, so that editors and terminals can jump to it
+        where = e.path if e.line is None else f"{e.path}:{e.line}:{(e.column or 0) + 1}"
         out.append(
-            f"{style(e.path + ':', bold=True)} {style('error:', fg='red', bold=True)} {e.reason}"
+            f"{style(where + ':', bold=True)} {style('error:', fg='red', bold=True)} {e.reason}"
         )
 
     if out and out[-1] != "":
