@@ -473,14 +473,14 @@ main.add_command(report_command)
 
 
 def entry() -> None:
-    """The console script: ``main`` with a quick exit.
+    """``main`` with a quick exit (``advisor.launcher.quick_exit``).
 
-    Tearing down the interpreter (clearing every module, freeing every object one by one) costs
-    a pre-commit run 20-40 ms and has nothing left to do: every output file is written and
-    closed, the process pool is shut down, and the only thread that can still be running is an
-    abandoned analysis. So the standard streams are flushed and the process ends with
-    ``os._exit``. Tests call ``main`` through click's runner and are not affected.
+    Every output file is written and closed, the process pool is shut down, and the only thread
+    that can still be running is an abandoned analysis. Tests call ``main`` through click's
+    runner and are not affected.
     """
+    from advisor.launcher import quick_exit
+
     code: int = 0
     try:
         main(standalone_mode=True)
@@ -488,9 +488,4 @@ def entry() -> None:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, (int, type(None))):
             print(done.code, file=sys.stderr)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
-            code = code or 1
-    os._exit(code)
+    quick_exit(code)

@@ -17,12 +17,21 @@ def entry() -> None:
 
         code = run_client([a for a in argv if a != "--daemon"])
         if code is not None:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (OSError, ValueError):
-                    code = code or 1
-            os._exit(code)
+            quick_exit(code)
     from advisor.cli import entry as run_here
 
     run_here()
+
+
+def quick_exit(code: int) -> None:
+    """Flush the standard streams and end the process without tearing the interpreter down.
+
+    Teardown (clearing every module, freeing every object one by one) costs a pre-commit run
+    20-40 ms and has nothing left to do once the output is written.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
+            code = code or 1
+    os._exit(code)
