@@ -14,23 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from corpus import load_corpus, prepare
-from run_eval import analyzer_command
+from run_eval import check_command
 
 
 def check(root: Path, targets: list[str]) -> dict[str, Any]:
-    cmd = [
-        *analyzer_command(),
-        "check",
-        *targets,
-        "--format",
-        "json",
-        "--isolated",
-        "--all-providers",
-        "--exit-zero",
-        "--no-cache",
-        "--quiet",
-    ]
-    return json.loads(subprocess.run(cmd, cwd=root, capture_output=True, text=True).stdout)
+    done = subprocess.run(check_command(targets), cwd=root, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def facts(usage: dict[str, Any]) -> tuple[Any, ...]:

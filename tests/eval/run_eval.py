@@ -35,13 +35,13 @@ def analyzer_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "advisor"]
 
 
-def run_analyzer(pkg: Package, root: Path) -> tuple[dict[str, Any], float]:
+def check_command(targets: list[str]) -> list[str]:
     # Third-party code is judged as if it talked to Treddy: --all-providers applies the flow and
     # client-auth rules to every endpoint; --isolated ignores any configuration the sdist ships.
-    cmd = [
+    return [
         *analyzer_command(),
         "check",
-        *pkg.scan,
+        *targets,
         "--format",
         "json",
         "--isolated",
@@ -50,6 +50,10 @@ def run_analyzer(pkg: Package, root: Path) -> tuple[dict[str, Any], float]:
         "--no-cache",
         "--quiet",
     ]
+
+
+def run_analyzer(pkg: Package, root: Path) -> tuple[dict[str, Any], float]:
+    cmd = check_command(pkg.scan)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
