@@ -1,38 +1,61 @@
-"""What the running analyzer is made of, for keys that must change when it changes."""
+"""What the running analyzer is made of, for keys that must change when it changes.
+
+Imported by the ``--daemon`` client before anything else, so it keeps to modules that cost
+nothing to import (``hashlib`` is imported only for ``code_digest``).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 import os
+import zlib
+
+_SIGNATURE: str | None = None
 
 
-@functools.lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Digest of the analyzer's own sources and rule files.
+def code_signature() -> str:
+    """Names, sizes and modification times of the analyzer's sources and rule files.
 
     The version alone is not enough: an editable install or a patched release changes what the
     detectors find without changing the version, and a stale cache would hide that silently.
-    Names, sizes and modification times of the files are enough, and cost a few milliseconds.
+    Statting the files costs a few milliseconds.
     """
+    global _SIGNATURE
+    if _SIGNATURE is not None:
+        return _SIGNATURE
     root = os.path.dirname(os.path.abspath(__file__))
-    h = hashlib.blake2b(digest_size=12)
+    bases = [root]
     try:
         from advisor import rules as rules_pkg
 
-        rules_dir: str | None = os.path.dirname(os.path.abspath(rules_pkg.__file__))
+        bases.append(os.path.dirname(os.path.abspath(rules_pkg.__file__)))
     except (ImportError, TypeError):  # no package, or a namespace package without a file
-        rules_dir = None
-    for base in [root] + ([rules_dir] if rules_dir else []):
+        pass
+    parts: list[str] = []
+    for base in bases:
         # os.walk rather than Path.rglob: this runs on every cached run, pre-commit included.
         for top, dirs, files in os.walk(base):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            rel_top = top[len(base) :].replace(os.sep, "/").strip("/")
             for name in sorted(files):
                 if name.endswith((".py", ".toml")):
-                    path = os.path.join(top, name)
-                    with contextlib.suppress(OSError):
-                        st = os.stat(path)
-                        rel = os.path.relpath(path, base).replace(os.sep, "/")
-                        h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}|".encode())
-    return h.hexdigest()
+                    try:
+                        st = os.stat(os.path.join(top, name))
+                    except OSError:
+                        continue
+                    rel = f"{rel_top}/{name}" if rel_top else name
+                    parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}|")
+    _SIGNATURE = "".join(parts)
+    return _SIGNATURE
+
+
+def code_digest() -> str:
+    """A cryptographic digest of ``code_signature``, for cache keys."""
+    import hashlib
+
+    return hashlib.blake2b(code_signature().encode(), digest_size=12).hexdigest()
+
+
+def code_checksum(*extra: str) -> str:
+    """A cheap 64-bit checksum of ``code_signature`` and ``extra``, for names, not for trust."""
+    data = "|".join([code_signature(), *extra]).encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
