@@ -9,6 +9,7 @@ functions, classes and every call. The pass is a plain libcst visitor, run by ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -73,16 +74,33 @@ class ModuleIndex(cst.CSTVisitor):
         self._counter = 0
 
     # -- generic bookkeeping -------------------------------------------------------------
+    # CSTVisitor.on_visit/on_leave look the ``visit_<Type>``/``leave_<Type>`` hook up by name
+    # on every node; the index meets thousands of nodes of a few dozen types, so the lookup is
+    # done once per type. Same semantics: a hook returning False prunes the children.
+    _hooks: dict[tuple[type, type, str], Any] = {}
+
+    def _hook(self, kind: type, prefix: str) -> Any:
+        key = (type(self), kind, prefix)
+        try:
+            return self._hooks[key]
+        except KeyError:
+            func = getattr(type(self), f"{prefix}_{kind.__name__}", None)
+            self._hooks[key] = func
+            return func
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._stack:
             self.parent[id(node)] = self._stack[-1]
         self._counter += 1
         self.seq[id(node)] = self._counter
         self._stack.append(node)
-        return super().on_visit(node)
+        hook = self._hook(type(node), "visit")
+        return hook is None or hook(self, node) is not False
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
+        hook = self._hook(type(original_node), "leave")
+        if hook is not None:
+            hook(self, original_node)
         self._stack.pop()
 
     @property

@@ -80,7 +80,11 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     known = _FIELDS.get(kind)
     if known is not None:
         names, unseen = known
-        if not unseen or all(getattr(node, f) in (None, ()) for f in unseen):
+        for name in unseen:
+            value = getattr(node, name)
+            if value is not None and not (type(value) in (tuple, list) and not value):
+                break  # set on this node: learn where libcst visits it
+        else:
             return names
         merged = _visited_fields(node)
         merged += [n for n in names if n not in merged]
