@@ -189,7 +189,6 @@ class Project:
     @modules.setter
     def modules(self, value: dict[str, Path]) -> None:
         self._modules = value
-        self._roots = None
 
     def path_of(self, modname: str) -> Path | None:
         """The file of a project module: a scanned one, else one beside the scanned files.
@@ -416,17 +415,14 @@ def parse(text: str, path: str) -> cst.Module | FileError:
 
 
 def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
-    facts = FileFacts(path=src.display_path)
-    # The application kind is read from every file, also those the prefilter skips: a Flask
-    # or tkinter import is evidence even in a file with no OAuth word in it.
-    from advisor.appkind import evidence_in_text
-
-    facts.app_evidence = evidence_in_text(src.display_path, src.text)
     data = src.text.encode("utf-8", "surrogatepass")
     skipped = skip_reason(data)
     if skipped is not None:
-        facts.skipped = skipped
-        return facts
+        return skipped_facts(src, skipped)
+    from advisor.appkind import evidence_in_text
+
+    facts = FileFacts(path=src.display_path)
+    facts.app_evidence = evidence_in_text(src.display_path, src.text)
     _import_engine()
     protocol_words = PROTOCOL_WORDS.search(data) is not None
     module = parse(src.text, src.display_path)

@@ -281,10 +281,9 @@ def _line_of(text: str, pos: int) -> int:
 
 
 def _file_evidence(path: Path, name: str) -> list[AppEvidence]:
+    """Evidence in one file for which ``is_project_file(name)`` holds."""
     low = name.lower()
     is_req = bool(_REQUIREMENT_FILES.match(name))
-    if not is_project_file(name):
-        return []
     text = _read(path)
     if text is None:
         return []

@@ -360,8 +360,9 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
     if opts.get("show_diff") or opts.get("fix"):
         from advisor.fix import command as fixing
 
+        policy = policy or _policy(None)
         outcome = fixing.compute_fixes(
-            result, policy or _policy(None), config, unsafe=bool(opts.get("unsafe_fixes"))
+            result, policy, config, unsafe=bool(opts.get("unsafe_fixes"))
         )
         if opts.get("show_diff"):
             click.echo(outcome.diff(), nl=False)

@@ -122,13 +122,15 @@ class WalkRecord:
 
     directories: dict[str, int] = field(default_factory=dict)
     probes: dict[str, list[int] | None] = field(default_factory=dict)
-    symlinks: bool = False
+    # Set when directory times cannot vouch for the result: a symbolic link was met (its
+    # target can change without its directory noticing) or a directory vanished mid-walk.
+    unreliable: bool = False
 
     def directory(self, path: str) -> None:
         try:
             self.directories[path] = os.stat(path).st_mtime_ns
         except OSError:
-            self.symlinks = True  # vanished: not reusable
+            self.unreliable = True
 
     def probe(self, path: str) -> None:
         self.probes[path] = _signature(path)
@@ -201,9 +203,7 @@ class _Gitignores:
 
     def __post_init__(self) -> None:
         info = os.path.join(self.base, ".git", "info", "exclude")
-        if self.record is not None:
-            self.record.probe(info)
-        self.info_exclude = _read_ignore_file(info, None) if os.path.isfile(info) else None
+        self.info_exclude = _read_ignore_file(info, self.record)
 
     def _chain(self, dir_parts: tuple[str, ...]) -> tuple[tuple[int, pathspec.GitIgnoreSpec], ...]:
         """The .gitignore specs from the base down to ``dir_parts``, with their depth."""
@@ -421,7 +421,7 @@ class _Walker:
             path = Path(entry.path)
             if is_link:
                 if self.record is not None:
-                    self.record.symlinks = True
+                    self.record.unreliable = True
                 if os.path.isdir(path):
                     real = os.path.realpath(path)
                     self.skip(

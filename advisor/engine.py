@@ -62,23 +62,20 @@ def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = Non
     return scan(paths, options).result
 
 
-def discover_files(
-    paths: Iterable[str | Path], options: ScanOptions, walks: WalkCache | None | bool = True
-) -> list[Path]:
+def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Path]:
     """Files to analyse: discovery, then the excludes again for files named explicitly.
 
     pre-commit passes file names, and a user's ``exclude`` must hold for them too (Bandit's most
-    reported pre-commit bug), so the patterns are checked here whatever discovery did. With
-    ``walks`` (by default the options' own), an unchanged walk is reused
-    (``advisor.walk_cache``); False: always walk.
+    reported pre-commit bug), so the patterns are checked here whatever discovery did. An
+    unchanged walk is reused (``advisor.walk_cache``).
     """
+    paths = list(paths)
+    return _discover(paths, options, _walk_cache(paths, options, _cache_for(options)))
+
+
+def _discover(paths: list[str | Path], options: ScanOptions, walks: WalkCache | None) -> list[Path]:
     from advisor.discovery import WalkRecord, discover
 
-    paths = list(paths)
-    if walks is True:
-        walks = _walk_cache(paths, options)
-    elif walks is False:
-        walks = None
     files = walks.load() if walks is not None else None
     if files is None:
         record = WalkRecord() if walks is not None else None
@@ -113,7 +110,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
     paths = list(paths)  # walked twice: discovery and the application-kind scan
     cache = _cache_for(options)
     walks = _walk_cache(paths, options, cache)
-    files = discover_files(paths, options, walks)
+    files = _discover(paths, options, walks)
     result = ScanResult(files_scanned=len(files))
     sups: dict[str, list[Suppression]] = {}
 
@@ -221,11 +218,10 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
 
 
 def _walk_cache(
-    paths: list[str | Path], options: ScanOptions, cache: FactsCache | None = None
+    paths: list[str | Path], options: ScanOptions, cache: FactsCache | None
 ) -> WalkCache | None:
     from advisor.walk_cache import WalkCache
 
-    cache = cache or _cache_for(options)
     return WalkCache.for_scan(
         cache, paths, options.excludes, options.respect_gitignore, options.root
     )
@@ -284,14 +280,20 @@ def _skip_reason(src: Any) -> str | None:
 
 def _skipped_src(src: Any, reason: str) -> Outcome:
     from advisor.analyzer import skipped_facts
+
+    facts = skipped_facts(src, reason)
+    return facts, _attach_suppressions(src, facts)
+
+
+def _attach_suppressions(src: Any, facts: FileFacts) -> list[Suppression]:
+    """The file's suppression comments, also kept on its facts (line -> codes)."""
     from advisor.suppressions import as_line_map
     from advisor.suppressions import scan as scan_suppressions
 
-    facts = skipped_facts(src, reason)
     file_sups = scan_suppressions(src.text)
-    if file_sups:
+    if file_sups and not facts.suppressions:
         facts.suppressions = as_line_map(file_sups)
-    return facts, file_sups
+    return file_sups
 
 
 def _analyse_one(path: Path) -> Outcome:
@@ -305,15 +307,11 @@ def _analyse_one(path: Path) -> Outcome:
 
 def _analyse_src(src: Any, project: Any, cache: FactsCache | None) -> Outcome:
     from advisor.analyzer import analyze_file
-    from advisor.suppressions import as_line_map
-    from advisor.suppressions import scan as scan_suppressions
 
     facts = analyze_file(src, project)
     if isinstance(facts, FileError):
         return facts, []
-    file_sups = scan_suppressions(src.text)
-    if file_sups and not facts.suppressions:
-        facts.suppressions = as_line_map(file_sups)
+    file_sups = _attach_suppressions(src, facts)
     if cache is not None:
         cache.put(src.display_path, src.digest, facts, file_sups)
     return facts, file_sups

@@ -105,4 +105,4 @@ class WalkCache:
 
 
 def _unsettled(record: WalkRecord) -> bool:
-    return record.symlinks or record.newest_ns() > (time.time() - RECENT_SECONDS) * 1e9
+    return record.unreliable or record.newest_ns() > (time.time() - RECENT_SECONDS) * 1e9
