@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import FactsCache
-from advisor.config import CONFIDENCES, Config, RuleFilter, relative_to_root
+from advisor.config import CONFIDENCES, Config, RuleFilter
 from advisor.model import FileError, FileFacts, Finding, RuleDoc, ScanResult
 from advisor.suppressions import FileSuppressions, Suppression
 
@@ -63,11 +63,11 @@ def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = Non
 
 
 def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Path]:
-    """Files to analyse: discovery, then the excludes again for files named explicitly.
+    """Files to analyse. An unchanged walk is reused (``advisor.walk_cache``).
 
-    pre-commit passes file names, and a user's ``exclude`` must hold for them too (Bandit's most
-    reported pre-commit bug), so the patterns are checked here whatever discovery did. An
-    unchanged walk is reused (``advisor.walk_cache``).
+    The excludes hold for files named on the command line too (pre-commit passes file names,
+    and Bandit's most reported pre-commit bug is ignoring them there): ``discover`` checks a
+    named path and each of its parent directories against the patterns.
     """
     paths = list(paths)
     return _discover(paths, options, _walk_cache(paths, options, _cache_for(options)))
@@ -90,19 +90,7 @@ def _discover(paths: list[str | Path], options: ScanOptions, walks: WalkCache | 
         )
         if walks is not None and record is not None:
             walks.save(files, record)
-    if not options.excludes:
-        return files
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(options.excludes)
-    root = options.root or Path.cwd()
-    kept = []
-    for f in files:
-        rel = relative_to_root(f, root)
-        if rel is not None and spec.match_file(rel):
-            continue
-        kept.append(f)
-    return kept
+    return files
 
 
 def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Scan:
