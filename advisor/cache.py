@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from advisor import __version__
+from advisor.config import CACHE_DIR_NAME
 from advisor.fingerprint import code_digest
 from advisor.model import AppEvidence, FileFacts
 from advisor.suppressions import Suppression
 
-CACHE_DIR_NAME = ".treddy_advisor_cache"
 CACHE_FORMAT = 1
 # Key directories not used for this long are removed when a new key directory is created.
 STALE_SECONDS = 14 * 24 * 3600

@@ -256,8 +256,9 @@ def build_config(paths: list[str], opts: dict[str, Any]) -> Any:
     if opts.get("isolated"):
         config = Config()
     else:
-        path = opts.get("config_file") or find_config(paths)
-        config = load_config(path)
+        remember = not opts.get("no_cache")
+        path = opts.get("config_file") or find_config(paths, remember)
+        config = load_config(path, remember)
     if opts.get("select") is not None:
         config.select = opts["select"]
         config.extend_select = []

@@ -7,8 +7,10 @@ naming the key and what is allowed, never a silent default.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import marshal
 import os
 import re
 import sys
@@ -30,6 +32,8 @@ def _toml() -> Any:
 
 
 SECTION = "treddy-advisor"
+CACHE_DIR_NAME = ".treddy_advisor_cache"
+MEMO_NAME = "pyproject-section.marshal"  # see SectionMemo
 SEVERITIES = ("info", "warning", "error")
 CONFIDENCES = ("low", "medium", "high")
 # A selector is a full rule code or a prefix of one ("TRD", "TRD3", "TRD30"), or ALL.
@@ -179,14 +183,22 @@ def _policy_path(value: Any, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def read_section(path: Path) -> dict[str, Any] | None:
-    """The ``[tool.treddy-advisor]`` table of a TOML file, or None when it has none."""
+def read_section(path: Path, remember: bool = True) -> dict[str, Any] | None:
+    """The ``[tool.treddy-advisor]`` table of a TOML file, or None when it has none.
+
+    The parsed table is remembered in the project's cache directory (``SectionMemo``), so that a
+    run whose configuration has not changed does not import a TOML parser at all. ``remember``
+    False (``--no-cache``) still uses a memo but never writes one.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if SECTION.encode() not in data:
         return None  # however the table is spelt, its name is in the text
+    memo = SectionMemo(path, data)
+    if memo.hit:
+        return memo.section
     tomllib = _toml()
     try:
         doc = tomllib.loads(data.decode("utf-8"))
@@ -196,14 +208,56 @@ def read_section(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     tool = doc.get("tool", {})
     section = tool.get(SECTION) if isinstance(tool, dict) else None
-    if section is None:
-        return None
-    if not isinstance(section, dict):
+    if section is not None and not isinstance(section, dict):
         raise ConfigError(f"[tool.{SECTION}] in {path} must be a table")
+    if remember and (section is None or section.get("cache") is not False):
+        memo.store(section)
     return section
 
 
-def find_config(paths: Iterable[str | Path]) -> Path | None:
+class SectionMemo:
+    """Our table of one ``pyproject.toml``, as last parsed, keyed by the file's exact bytes.
+
+    Parsing is cheap; importing ``tomllib`` is not (20-40 ms, a sixth of a pre-commit run). The
+    memo sits in the cache directory beside the file and is only written when that directory
+    exists already: a file whose project never ran us with a cache gets no directory from it.
+    Keyed by a digest of the content, not by modification time, so an edit is always seen.
+    """
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.file = path.parent / CACHE_DIR_NAME / MEMO_NAME
+        self.digest = hashlib.blake2b(data, digest_size=16).digest()
+        self.hit = False
+        self.section: dict[str, Any] | None = None
+        try:
+            with open(self.file, "rb") as fh:
+                memo = marshal.load(fh)
+        except (OSError, ValueError, EOFError, TypeError):
+            return
+        # Anything else than what ``store`` writes (another build, a damaged file) is a miss.
+        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == self.digest:
+            section = memo[1]
+            if section is None or isinstance(section, dict):
+                self.hit, self.section = True, section
+
+    def store(self, section: dict[str, Any] | None) -> None:
+        if not self.file.parent.is_dir():
+            return
+        try:
+            payload = marshal.dumps((self.digest, section))
+        except ValueError:
+            return  # a TOML date or time somewhere in the table: not worth a memo
+        tmp = self.file.with_name(f".tmp-{os.getpid()}-{MEMO_NAME}")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, self.file)  # parallel runs: readers never see half a memo
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def find_config(paths: Iterable[str | Path], remember: bool = True) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.treddy-advisor]`` table above the paths.
 
     Starts at the deepest directory that contains every path (so ``check src/ tests/`` finds
@@ -219,7 +273,7 @@ def find_config(paths: Iterable[str | Path]) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                if read_section(candidate) is not None:
+                if read_section(candidate, remember) is not None:
                     return candidate
             except ConfigError:
                 # An unrelated broken pyproject.toml above the project must not stop the scan,
@@ -230,14 +284,14 @@ def find_config(paths: Iterable[str | Path]) -> Path | None:
     return None
 
 
-def load_config(path: Path | None) -> Config:
+def load_config(path: Path | None, remember: bool = True) -> Config:
     """Load and validate the configuration in ``path``; defaults when ``path`` is None."""
     if path is None:
         return Config()
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
-    section = read_section(path)
+    section = read_section(path, remember)
     if section is None and path.name != "pyproject.toml":
         # A dedicated file (``--config treddy-advisor.toml``) may hold the keys at top level.
         section = _top_level(path)

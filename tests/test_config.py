@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from advisor.config import Config, ConfigError, RuleFilter, find_config, load_config
+from advisor.config import (
+    CACHE_DIR_NAME,
+    MEMO_NAME,
+    Config,
+    ConfigError,
+    RuleFilter,
+    find_config,
+    load_config,
+)
 
 
 def write_pyproject(directory: Path, body: str) -> Path:
@@ -136,3 +144,91 @@ def test_per_file_ignores_use_gitignore_patterns_relative_to_the_root(tmp_path: 
     assert not rf.allows("TRD402", str(tmp_path / "deploy" / "settings_dev.py"))
     # Files outside the root are never matched by root-relative patterns.
     assert rf.allows("TRD301", str(tmp_path.parent / "tests" / "x.py"))
+
+
+# --- the parsed table is remembered in the cache directory -------------------------------------
+
+
+def no_toml_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load that still needs the TOML parser fails: proves a result came from the memo."""
+
+    def refuse() -> None:
+        raise AssertionError("the TOML parser was needed")
+
+    monkeypatch.setattr("advisor.config._toml", refuse)
+
+
+def test_an_unchanged_config_is_read_without_parsing_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    assert load_config(path).fail_on == "warning"
+    assert (tmp_path / CACHE_DIR_NAME / MEMO_NAME).is_file()
+    no_toml_parser(monkeypatch)
+    assert load_config(path).fail_on == "warning"
+    assert find_config([tmp_path]) == path
+
+
+def test_an_edit_is_seen_even_with_the_same_size_and_modification_time(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    load_config(path)
+    before = os.stat(path)
+    path.write_text('[tool.treddy-advisor]\nfail-on = "error"\n\n\n', encoding="utf-8")
+    assert os.stat(path).st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert load_config(path).fail_on == "error"
+
+
+def test_no_memo_without_a_cache_directory_or_when_caching_is_off(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+    load_config(path)
+    assert not (tmp_path / CACHE_DIR_NAME).exists()  # never created for a memo
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    load_config(path, remember=False)  # --no-cache
+    write_pyproject(tmp_path, "[tool.treddy-advisor]\ncache = false\n")
+    assert load_config(path).cache is False
+    assert not (tmp_path / CACHE_DIR_NAME / MEMO_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    "memo",
+    [b"", b"\x00garbage", b"\xe3" + b"\x00" * 3, None],
+    ids=["empty", "garbage", "truncated", "other-content"],
+)
+def test_a_damaged_or_foreign_memo_is_a_miss(tmp_path: Path, memo: bytes | None) -> None:
+    import marshal
+
+    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    if memo is None:  # a well-formed memo of another content of the file
+        memo = marshal.dumps((b"0" * 16, {"fail-on": "info"}))
+    (tmp_path / CACHE_DIR_NAME / MEMO_NAME).write_bytes(memo)
+    assert load_config(path).fail_on == "warning"
+
+
+def test_a_table_marshal_cannot_hold_is_parsed_every_time(tmp_path: Path) -> None:
+    path = write_pyproject(
+        tmp_path,
+        '[tool.treddy-advisor]\nfail-on = "warning"\n[tool.treddy-advisor.x]\nd = 1979-05-27\n',
+    )
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    with pytest.raises(ConfigError, match="unknown key 'x'"):
+        load_config(path)  # validation still runs; no memo error on the way
+    assert not (tmp_path / CACHE_DIR_NAME / MEMO_NAME).exists()
+
+
+def test_an_invalid_config_is_still_an_error_after_a_valid_one_was_remembered(
+    tmp_path: Path,
+) -> None:
+    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    load_config(path)
+    write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning\n')
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
