@@ -13,7 +13,8 @@ cache as a run of their own, without the imports. This is what dmypy does for my
   without a request.
 - The socket lives in a directory only its user can enter (0700, owner checked), so no other
   account can hand it a command line.
-- Requests are served one at a time, each in the client's working directory and environment.
+- Each request is served in a child forked from the resident process, in the client's working
+  directory and environment, so parallel clients run side by side and no run leaves state behind.
 - Whatever goes wrong on the way (no process yet, a stale socket, a crash) the client runs the
   check itself; nothing is lost but time.
 """
@@ -147,23 +148,31 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)  # a stale socket of a process that died
     last = time.monotonic()
+    resident_pid = os.getpid()  # the answer names this process, not the child that ran
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
-            nonlocal last
             raw = self.rfile.read(MAX_REQUEST_BYTES)
             try:
                 request = marshal.loads(raw)
                 answer = _run(main, request)
             except (ValueError, KeyError, TypeError, EOFError) as exc:
                 answer = {"stdout": "", "stderr": f"bad request: {exc}\n", "code": 2}
-            answer["pid"] = os.getpid()
+            answer["pid"] = resident_pid
             self.wfile.write(marshal.dumps(answer))
+
+    class Server(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
+        # Each request in a child forked from this process: runs of parallel hook processes
+        # (pre-commit splits the file list) proceed side by side, and whatever a run changes
+        # (working directory, environment, module state) goes away with its child.
+        def process_request(self, request: object, client_address: object) -> None:
+            nonlocal last
             last = time.monotonic()
+            super().process_request(request, client_address)
 
     old_umask = os.umask(0o177)  # the socket file: owner only
     try:
-        server = socketserver.UnixStreamServer(path, Handler)
+        server = Server(path, Handler)
     finally:
         os.umask(old_umask)
     server.timeout = 1.0
@@ -172,8 +181,9 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
         # Until idle, or until the socket is deleted or taken over by another process.
         while time.monotonic() - last < idle_seconds and _inode(path) == mine:
             server.handle_request()
+            server.collect_children()
     finally:
-        server.server_close()
+        server.server_close()  # waits for the runs still going
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == mine:  # not a successor's socket
                 os.unlink(path)

@@ -114,6 +114,29 @@ def test_each_run_has_its_own_directory_configuration_and_errors(
     assert c.returncode == 2 and "selekt" in c.stderr
 
 
+def test_parallel_clients_are_each_answered_for_their_own_project(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # pre-commit splits the file list across parallel hook processes: all of them at once.
+    strict = project(tmp_path / "strict")
+    lenient = project(tmp_path / "lenient", 'ignore = ["TRD301"]\n')
+    advisor("check", ".", "--daemon", cwd=strict, env=env)
+    wait_for_server(env)
+    args = [sys.executable, "-m", "advisor", "check", ".", "--format", "json", "--daemon"]
+    runs = [
+        subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for root in (strict, lenient) * 4
+    ]
+    answers = [(run.communicate(timeout=120), run.returncode) for run in runs]
+    residents = set()
+    for i, ((out, err), code) in enumerate(answers):
+        served = SERVED.search(err.decode())
+        assert served and code == 1, err.decode()
+        residents.add(served.group(1))
+        assert ("TRD301" in rules(out.decode())) == (i % 2 == 0)
+    assert len(residents) == 1  # one resident process answered them all
+
+
 def test_a_stale_socket_means_a_run_here(tmp_path: Path, env: dict[str, str]) -> None:
     root = project(tmp_path / "app")
     advisor("check", ".", "--daemon", cwd=root, env=env)
