@@ -9,10 +9,14 @@ from the package registry), hence ``slow``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,8 +112,34 @@ def test_commit_is_blocked_then_allowed_after_the_fix(tmp_path: Path) -> None:
     )
     hook.chmod(0o755)
 
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    env.pop("NO_COLOR", None)
+    with hook_environment(tmp_path) as env:
+        _blocked_then_allowed(repo, env)
+
+
+@contextlib.contextmanager
+def hook_environment(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """pre-commit's environment, with the shipped hook's resident process (``--daemon``) on.
+
+    ``CI`` is dropped (the hook never starts one in CI) and the socket directory is the test's
+    own, so that whatever resident process a run starts is stopped at the end.
+    """
+    runtime = Path(tempfile.mkdtemp(prefix="ta-", dir="/tmp"))  # a socket path is short
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    env.update(
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        XDG_RUNTIME_DIR=str(runtime),
+        TREDDY_ADVISOR_DAEMON_DEBUG="1",
+        TREDDY_ADVISOR_DAEMON_IDLE="120",
+    )
+    try:
+        yield env
+    finally:
+        for sock in runtime.rglob("*.sock"):
+            sock.unlink()  # the resident process quits when its socket is gone
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _blocked_then_allowed(repo: Path, env: dict[str, str]) -> None:
     (repo / "client.py").write_text(VIOLATING)
     (repo / "README.md").write_text("partner integration\n")
     git(repo, "add", "client.py", "README.md")
@@ -138,6 +168,57 @@ def test_commit_is_blocked_then_allowed_after_the_fix(tmp_path: Path) -> None:
         env=env,
         timeout=600,
     )
-    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    assert "Passed" in allowed.stdout + allowed.stderr
+    output = allowed.stdout + allowed.stderr
+    assert allowed.returncode == 0, output
+    assert "Passed" in output
     assert git(repo, "log", "--oneline").stdout.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_the_shipped_hook_answers_later_runs_from_a_resident_process(tmp_path: Path) -> None:
+    """As installed from a repository and rev (try-repo builds a new environment every run)."""
+    pre_commit = _pre_commit()
+    if pre_commit is None:
+        if os.environ.get("CI"):
+            pytest.fail("pre-commit is not installed (pip install -e '.[test]')")
+        pytest.skip("pre-commit is not installed")
+    if not (REPO / ".git").exists():
+        pytest.skip("needs a git checkout of treddy-advisor")
+
+    snapshot = snapshot_of_checkout(tmp_path / "treddy-advisor")
+    rev = git(snapshot, "rev-parse", "HEAD").stdout.strip()
+    repo = tmp_path / "partner"
+    repo.mkdir()
+    assert git(repo, "init", "-q").returncode == 0
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n      - id: treddy-advisor\n"
+    )
+    (repo / "client.py").write_text(VIOLATING)
+    git(repo, "add", ".pre-commit-config.yaml", "client.py")
+
+    with hook_environment(tmp_path) as env:
+        runtime = Path(env["XDG_RUNTIME_DIR"])
+
+        def run_hook() -> str:
+            done = subprocess.run(
+                [pre_commit, "run", "--verbose", "--files", "client.py"],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=600,
+            )
+            output = done.stdout + done.stderr
+            assert done.returncode == 1 and "TRD303" in output and SECRET not in output, output
+            return output
+
+        first = run_hook()
+        assert "served by resident process" not in first  # none yet: the run was its own
+        deadline = time.monotonic() + 120
+        while not list(runtime.rglob("*.sock")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # the socket file exists once it is bound; listening follows at once
+        second = run_hook()
+        assert "served by resident process" in second, second
+        finding = [line for line in first.splitlines() if "TRD303" in line]
+        assert finding and finding == [line for line in second.splitlines() if "TRD303" in line]
