@@ -137,10 +137,9 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
     import socketserver
     import time
 
-    from advisor.analyzer import _import_engine
     from advisor.cli import main
 
-    _import_engine()  # libcst and the detectors: the imports every request would pay for
+    _warm_up(main)
     if idle_seconds is None:
         idle_seconds = float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_SECONDS))
     if _alive(path):
@@ -187,6 +186,47 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == mine:  # not a successor's socket
                 os.unlink(path)
+
+
+# A token request of the kind the hook sees most: enough to exercise discovery, the parse, every
+# detector, the shipped policy and each output format once.
+_WARM_UP_SOURCE = """\
+import os
+
+import requests
+
+
+def fetch_token():
+    return requests.post(
+        "https://auth.example.com/oauth/token",
+        data={"grant_type": "client_credentials", "client_secret": os.environ["SECRET"]},
+    ).json()["access_token"]
+"""
+
+
+def _warm_up(main: object) -> None:
+    """Load, once, everything a run would otherwise load on first use.
+
+    Each request runs in a fresh fork of this process, so whatever a run imports or parses
+    itself (detectors, the shipped policy, a reporter, the TOML parser) it does again the next
+    time. Running a representative check here first puts all of it in the fork's starting point.
+    """
+    import tempfile
+
+    from advisor.analyzer import _import_engine
+    from advisor.cli import FORMATS
+    from advisor.fingerprint import code_signature
+
+    _import_engine()
+    code_signature()  # the cache key's part; the socket's name changes with it anyway
+    with tempfile.TemporaryDirectory(prefix="treddy-advisor-warm-up-") as tmp:
+        with open(os.path.join(tmp, "pyproject.toml"), "w", encoding="utf-8") as fh:
+            fh.write("[tool.treddy-advisor]\n")
+        with open(os.path.join(tmp, "client.py"), "w", encoding="utf-8") as fh:
+            fh.write(_WARM_UP_SOURCE)
+        for fmt in FORMATS:
+            argv = ["check", "--no-cache", "--format", fmt, "client.py"]
+            _run(main, {"argv": argv, "cwd": tmp, "env": dict(os.environ)})
 
 
 def _inode(path: str) -> int | None:
