@@ -215,6 +215,19 @@ MAX_DEPTH = 14
 
 
 def _string_value(node: cst.SimpleString) -> str | None:
+    """The literal's value (bytes as Latin-1 text), or None for a malformed one.
+
+    ``evaluated_value`` compiles every literal with ``ast.literal_eval`` (a twelfth of a file's
+    analysis). A literal without escapes, or a raw one, is its own text between the quotes.
+    """
+    raw = node.value
+    if "\r" not in raw:
+        prefix = node.prefix.lower()
+        if "\\" not in raw or prefix in ("r", "rb", "br"):
+            if prefix in ("", "u", "r"):
+                return node.raw_value
+            if prefix in ("b", "rb", "br") and raw.isascii():
+                return node.raw_value
     try:
         v = node.evaluated_value
     except Exception:  # malformed escapes in a literal should not stop the analysis

@@ -6,6 +6,8 @@ import textwrap
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.context import classify, is_placeholder
 from advisor.index import build_index
@@ -266,3 +268,32 @@ def test_branch_assignments_are_kept_as_alternatives():
     assert [a.qualname for a in v.alternatives] == ["requests.Session"]
     v2 = ev.eval([b.value for sc in idx.scopes.values() for b in sc.bindings.get("RESULT2", [])][0])
     assert v2.qualname == "httpx.Client" and v2.alternatives == ()
+
+
+# --- string literals: the shortcut past ast.literal_eval agrees with it ------------------------
+
+_LITERAL_BODY = st.text(alphabet=st.sampled_from(list("ab é'\"\\\nx0{}\r\t")), max_size=12)
+
+
+@given(
+    body=_LITERAL_BODY,
+    prefix=st.sampled_from(["", "r", "R", "u", "U", "b", "B", "rb", "bR", "Rb"]),
+    quote=st.sampled_from(["'", '"', "'''", '"""']),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_string_literal_has_the_value_python_gives_it(body: str, prefix: str, quote: str) -> None:
+    import ast
+
+    from advisor.values import _string_value
+
+    literal = f"{prefix}{quote}{body}{quote}"
+    try:
+        node = cst.parse_expression(literal)
+        expected = ast.literal_eval(literal)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+        return  # not a literal at all
+    if not isinstance(node, cst.SimpleString):
+        return  # e.g. an implicit concatenation made of the quotes in the body
+    if isinstance(expected, bytes):
+        expected = expected.decode("latin-1")
+    assert _string_value(node) == expected
