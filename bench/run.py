@@ -563,7 +563,8 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
 
     "changed": the cache is on (the default) and the file gets a new last line before each run,
     so its content is new to the cache; "cached": the same file again; "no cache": --no-cache.
-    Also times the floors of this machine: interpreter start-up and ``import libcst``.
+    Also times the floors of this machine: interpreter start-up, ``import libcst`` and the
+    command-line module.
     """
     directory = WORK / "precommit"
     files = write_precommit_files(directory)
@@ -579,6 +580,15 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
     )
     measures["floor: import libcst"] = measure(
         "floor: import libcst", [python, "-c", "import libcst"], directory, repeat, time_bin
+    )
+    # click and the dataclasses of the data model: what every run imports before it can read
+    # its command line, warm scans included
+    measures["floor: import advisor.cli"] = measure(
+        "floor: import advisor.cli",
+        [python, "-c", "import advisor.cli"],
+        directory,
+        repeat,
+        time_bin,
     )
     for kind, path in files.items():
         original = path.read_text()
@@ -881,6 +891,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     startup = precommit["floor: python -c pass"].median
     libcst_s = precommit["floor: import libcst"].median - startup
+    cli_s = precommit["floor: import advisor.cli"].median
+    print(
+        f"  floors here: start-up and the command-line module (click, data model) {cli_s:.3f} s, "
+        f"which every run pays, a warm scan included"
+    )
     print(
         f"  floors here: start-up {startup:.3f} s, import libcst {libcst_s:.3f} s more "
         f"(the issue measured 0.18 s); the OAuth file at the issue's speed: "
