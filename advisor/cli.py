@@ -34,6 +34,9 @@ CONFIDENCES = ("low", "medium", "high")
 @click.version_option(__version__, prog_name="treddy-advisor")
 def main() -> None:
     """OAuth flow advisor and compliance linter for Treddy integrations."""
+    from advisor.compiler_warnings import silence
+
+    silence()
 
 
 class UserError(click.ClickException):

@@ -255,7 +255,9 @@ _worker_cache: FactsCache | None = None
 def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
     global _worker_project, _worker_cache
     from advisor.analyzer import Project
+    from advisor.compiler_warnings import silence
 
+    silence()  # a spawned worker does not inherit the parent's warning filters
     _worker_project = Project.from_files(files)
     _worker_cache = cache
 

@@ -255,3 +255,49 @@ def test_a_deeply_nested_module_imported_by_another_does_not_crash_the_run(
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "['deep.py'] 1"
+
+
+ESCAPES = r"""import re
+
+import requests
+
+DIGITS = re.compile("\d+")  # an invalid escape sequence: a SyntaxWarning from Python 3.12 on
+
+
+def token():
+    return requests.post(
+        "https://auth.treddy.com/oauth/token",
+        data={"grant_type": "client_credentials", "client_secret": "tr_sk\d_7f3c9a1e5b2d8046"},
+    ).json()["access_token"]
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--show-source"),
+        ("check", "--format", "json"),
+        ("check", "--format", "sarif"),
+        ("check", "--unsafe-fixes", "--diff"),
+    ],
+    ids=["text", "json", "sarif", "fix-diff"],
+)
+def test_the_scanned_code_s_compiler_warnings_are_not_printed(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    import subprocess
+
+    (tmp_path / "client.py").write_text(ESCAPES)
+    done = subprocess.run(
+        # -W always: every warning that is not filtered out is printed, whatever its category
+        [sys.executable, "-W", "always", "-m", "advisor", *args, "--no-cache", "client.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    expected = "TREDDY_CLIENT_SECRET" if "--diff" in args else "TRD301"  # the fix, or the finding
+    assert expected in done.stdout, done.stdout
+    assert "escape sequence" not in done.stderr, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
