@@ -281,6 +281,7 @@ _LITERAL_BODY = st.text(alphabet=st.sampled_from(list("ab é'\"\\\nx0{}\r\t")), 
     quote=st.sampled_from(["'", '"', "'''", '"""']),
 )
 @settings(max_examples=400, deadline=None)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")  # "\d" and co
 def test_a_string_literal_has_the_value_python_gives_it(body: str, prefix: str, quote: str) -> None:
     import ast
 
