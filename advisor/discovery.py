@@ -135,6 +135,20 @@ class WalkRecord:
     def probe(self, path: str) -> None:
         self.probes[path] = _signature(path)
 
+    def lasting_probes(self) -> dict[str, list[int] | None]:
+        """The probes a later check needs to repeat.
+
+        A file that was missing from a recorded directory changes that directory's time when it
+        appears, so its probe would only repeat the directory's check (a walk of Django probes
+        1,300 absent ``.gitignore`` files).
+        """
+        listed = {os.path.abspath(d) for d in self.directories}
+        return {
+            path: sig
+            for path, sig in self.probes.items()
+            if sig is not None or os.path.dirname(path) not in listed
+        }
+
     def newest_ns(self) -> int:
         times = [*self.directories.values(), *(p[1] for p in self.probes.values() if p)]
         return max(times, default=0)

@@ -69,7 +69,7 @@ class WalkCache:
         self._doc = {
             "files": [str(f) for f in files],
             "directories": record.directories,
-            "probes": record.probes,
+            "probes": record.lasting_probes(),
         }
         self._write()
 
@@ -93,7 +93,7 @@ class WalkCache:
         self._doc["evidence"] = {
             "items": [asdict(e) for e in items],
             "directories": record.directories,
-            "probes": record.probes,
+            "probes": record.lasting_probes(),
         }
         self._write()
 

@@ -172,3 +172,24 @@ def test_packaging_evidence_is_reused_and_follows_edits(
     # a new deployment file next to the code
     (tree / "Procfile").write_text("web: gunicorn app.wsgi\n")
     assert ("Procfile", "web_server") in evidence_kinds(tmp_path)
+
+
+def test_absent_ignore_files_are_left_to_their_directory_s_time(tree: Path, tmp_path: Path) -> None:
+    import json
+
+    discover_files(["."], options(tmp_path))
+    (walk,) = (tmp_path / "cache").glob("*/walk-*.json")
+    doc = json.loads(walk.read_text())
+    listed = {os.path.abspath(d) for d in doc["directories"]}
+    absent = [p for p, sig in doc["probes"].items() if sig is None]
+    assert all(os.path.dirname(p) not in listed for p in absent), absent
+    assert str(tree / ".gitignore") in doc["probes"]  # present: edits in place need its own time
+
+
+def test_an_ignore_file_appearing_above_the_walked_directory_is_noticed(
+    tree: Path, tmp_path: Path
+) -> None:
+    assert names(discover_files(["app/api"], options(tmp_path))) == ["app/api/client.py"]
+    (tree / "app/.gitignore").write_text("client.py\n")
+    age(tree / "app", tree / "app/.gitignore")  # only the file itself can tell
+    assert names(discover_files(["app/api"], options(tmp_path))) == []
