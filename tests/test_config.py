@@ -149,6 +149,12 @@ def test_per_file_ignores_use_gitignore_patterns_relative_to_the_root(tmp_path: 
 # --- the parsed table is remembered in the cache directory -------------------------------------
 
 
+def project_with_a_cache(tmp_path: Path) -> Path:
+    """A configured project whose cache directory exists (a run with the cache on was here)."""
+    (tmp_path / CACHE_DIR_NAME).mkdir()
+    return write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
+
+
 def no_toml_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     """A load that still needs the TOML parser fails: proves a result came from the memo."""
 
@@ -161,8 +167,7 @@ def no_toml_parser(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_unchanged_config_is_read_without_parsing_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
-    (tmp_path / CACHE_DIR_NAME).mkdir()
+    path = project_with_a_cache(tmp_path)
     assert load_config(path).fail_on == "warning"
     assert (tmp_path / CACHE_DIR_NAME / MEMO_NAME).is_file()
     no_toml_parser(monkeypatch)
@@ -175,8 +180,7 @@ def test_an_edit_is_seen_even_with_the_same_size_and_modification_time(
 ) -> None:
     import os
 
-    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
-    (tmp_path / CACHE_DIR_NAME).mkdir()
+    path = project_with_a_cache(tmp_path)
     load_config(path)
     before = os.stat(path)
     path.write_text('[tool.treddy-advisor]\nfail-on = "error"\n\n\n', encoding="utf-8")
@@ -204,8 +208,7 @@ def test_no_memo_without_a_cache_directory_or_when_caching_is_off(tmp_path: Path
 def test_a_damaged_or_foreign_memo_is_a_miss(tmp_path: Path, memo: bytes | None) -> None:
     import marshal
 
-    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
-    (tmp_path / CACHE_DIR_NAME).mkdir()
+    path = project_with_a_cache(tmp_path)
     if memo is None:  # a well-formed memo of another content of the file
         memo = marshal.dumps((b"0" * 16, {"fail-on": "info"}))
     (tmp_path / CACHE_DIR_NAME / MEMO_NAME).write_bytes(memo)
@@ -226,8 +229,7 @@ def test_a_table_marshal_cannot_hold_is_parsed_every_time(tmp_path: Path) -> Non
 def test_an_invalid_config_is_still_an_error_after_a_valid_one_was_remembered(
     tmp_path: Path,
 ) -> None:
-    path = write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning"\n')
-    (tmp_path / CACHE_DIR_NAME).mkdir()
+    path = project_with_a_cache(tmp_path)
     load_config(path)
     write_pyproject(tmp_path, '[tool.treddy-advisor]\nfail-on = "warning\n')
     with pytest.raises(ConfigError, match="not valid TOML"):

@@ -88,8 +88,8 @@ def snapshot_of_checkout(target: Path) -> Path:
     return target
 
 
-@pytest.mark.slow
-def test_commit_is_blocked_then_allowed_after_the_fix(tmp_path: Path) -> None:
+def pre_commit_and_snapshot(tmp_path: Path) -> tuple[str, Path]:
+    """The pre-commit executable and a snapshot of this checkout, or the test is skipped."""
     pre_commit = _pre_commit()
     if pre_commit is None:
         if os.environ.get("CI"):
@@ -97,8 +97,12 @@ def test_commit_is_blocked_then_allowed_after_the_fix(tmp_path: Path) -> None:
         pytest.skip("pre-commit is not installed")
     if not (REPO / ".git").exists():
         pytest.skip("needs a git checkout of treddy-advisor")
+    return pre_commit, snapshot_of_checkout(tmp_path / "treddy-advisor")
 
-    snapshot = snapshot_of_checkout(tmp_path / "treddy-advisor")
+
+@pytest.mark.slow
+def test_commit_is_blocked_then_allowed_after_the_fix(tmp_path: Path) -> None:
+    pre_commit, snapshot = pre_commit_and_snapshot(tmp_path)
     repo = tmp_path / "partner"
     repo.mkdir()
     assert git(repo, "init", "-q").returncode == 0
@@ -139,19 +143,16 @@ def hook_environment(tmp_path: Path) -> Iterator[dict[str, str]]:
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+def run_in(repo: Path, env: dict[str, str], cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+
+
 def _blocked_then_allowed(repo: Path, env: dict[str, str]) -> None:
     (repo / "client.py").write_text(VIOLATING)
     (repo / "README.md").write_text("partner integration\n")
     git(repo, "add", "client.py", "README.md")
 
-    blocked = subprocess.run(
-        ["git", "commit", "-q", "-m", "add Treddy client"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    blocked = run_in(repo, env, ["git", "commit", "-q", "-m", "add Treddy client"])
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode != 0, output
     assert "TRD303" in output and "client.py:10" in output, output
@@ -160,14 +161,7 @@ def _blocked_then_allowed(repo: Path, env: dict[str, str]) -> None:
 
     (repo / "client.py").write_text(FIXED)
     git(repo, "add", "client.py")
-    allowed = subprocess.run(
-        ["git", "commit", "-q", "-m", "add Treddy client"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    allowed = run_in(repo, env, ["git", "commit", "-q", "-m", "add Treddy client"])
     output = allowed.stdout + allowed.stderr
     assert allowed.returncode == 0, output
     assert "Passed" in output
@@ -177,15 +171,7 @@ def _blocked_then_allowed(repo: Path, env: dict[str, str]) -> None:
 @pytest.mark.slow
 def test_the_shipped_hook_answers_later_runs_from_a_resident_process(tmp_path: Path) -> None:
     """As installed from a repository and rev (try-repo builds a new environment every run)."""
-    pre_commit = _pre_commit()
-    if pre_commit is None:
-        if os.environ.get("CI"):
-            pytest.fail("pre-commit is not installed (pip install -e '.[test]')")
-        pytest.skip("pre-commit is not installed")
-    if not (REPO / ".git").exists():
-        pytest.skip("needs a git checkout of treddy-advisor")
-
-    snapshot = snapshot_of_checkout(tmp_path / "treddy-advisor")
+    pre_commit, snapshot = pre_commit_and_snapshot(tmp_path)
     rev = git(snapshot, "rev-parse", "HEAD").stdout.strip()
     repo = tmp_path / "partner"
     repo.mkdir()
@@ -200,14 +186,7 @@ def test_the_shipped_hook_answers_later_runs_from_a_resident_process(tmp_path: P
         runtime = Path(env["XDG_RUNTIME_DIR"])
 
         def run_hook() -> str:
-            done = subprocess.run(
-                [pre_commit, "run", "--verbose", "--files", "client.py"],
-                cwd=repo,
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=600,
-            )
+            done = run_in(repo, env, [pre_commit, "run", "--verbose", "--files", "client.py"])
             output = done.stdout + done.stderr
             assert done.returncode == 1 and "TRD303" in output and SECRET not in output, output
             return output
