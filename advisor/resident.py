@@ -23,6 +23,7 @@ from __future__ import annotations
 
 # The client side runs before anything else is imported (``advisor.launcher``): it keeps to
 # modules that cost nothing to import; the server side imports what it needs inside ``serve``.
+import io  # already loaded by the interpreter: sys.stdout is an io object
 import marshal
 import os
 import socket
@@ -90,7 +91,7 @@ def run_client(argv: list[str]) -> int | None:
         "argv": argv,
         "cwd": os.getcwd(),
         "env": dict(os.environ),
-        "color": sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+        "tty": sys.stdout.isatty(),  # for --color auto: the client's terminal, not ours
     }
     try:
         with conn:
@@ -188,6 +189,17 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
                 os.unlink(path)
 
 
+class _Captured(io.StringIO):
+    """A captured stream that says whether the client's own stream is a terminal."""
+
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
 # A token request of the kind the hook sees most: enough to exercise discovery, the parse, every
 # detector, the shipped policy and each output format once.
 _WARM_UP_SOURCE = """\
@@ -248,13 +260,13 @@ def _alive(path: str) -> bool:
 def _run(main: object, request: dict[str, object]) -> dict[str, object]:
     """One command line in the client's directory and environment, output captured."""
     import contextlib
-    import io
 
     argv = [str(a) for a in request["argv"]]
-    if not any(a == "--color" or a.startswith("--color=") for a in argv):
-        argv.append("--color=always" if request.get("color") else "--color=never")
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
-    out, err = io.StringIO(), io.StringIO()
+    # Output is decided as for the client's own streams: colour when its stdout is a terminal
+    # (unless NO_COLOR, --color or --output-file say otherwise); never a progress bar, which
+    # would only arrive all at once at the end.
+    out, err = _Captured(bool(request.get("tty"))), _Captured(False)
     code = 0
     try:
         os.environ.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -178,3 +179,67 @@ def test_the_process_quits_when_idle(tmp_path: Path, env: dict[str, str]) -> Non
     while sock.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not sock.exists()
+
+
+@pytest.mark.parametrize(
+    ("tty", "extra", "env_extra", "coloured"),
+    [
+        (True, (), {}, True),
+        (False, (), {}, False),
+        (True, (), {"NO_COLOR": "1"}, False),
+        (True, ("--color", "never"), {}, False),
+        (False, ("--color", "always"), {}, True),
+    ],
+    ids=["terminal", "pipe", "no-color", "color-never", "color-always"],
+)
+def test_colour_follows_the_client_s_terminal(
+    tmp_path: Path, tty: bool, extra: tuple[str, ...], env_extra: dict[str, str], coloured: bool
+) -> None:
+    from advisor.cli import main
+    from advisor.resident import _run
+
+    root = project(tmp_path / "app")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env_extra
+    request = {"argv": ["check", "--no-cache", *extra, "."], "cwd": str(root), "env": env}
+    answer = _run(main, {**request, "tty": tty})
+    assert answer["code"] == 1 and "TRD301" in str(answer["stdout"])
+    assert ("\x1b[" in str(answer["stdout"])) is coloured
+
+
+def test_a_report_file_has_no_colour_even_for_a_terminal(tmp_path: Path) -> None:
+    from advisor.cli import main
+    from advisor.resident import _run
+
+    root = project(tmp_path / "app")
+    argv = ["check", "--no-cache", ".", "--output-file", "report.txt"]
+    answer = _run(main, {"argv": argv, "cwd": str(root), "env": dict(os.environ), "tty": True})
+    report = (root / "report.txt").read_text()
+    assert answer["code"] == 1 and "TRD301" in report and "\x1b[" not in report
+
+
+def test_served_on_a_terminal_a_report_file_still_has_no_colour(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    import pty
+
+    root = project(tmp_path / "app")
+    args = [sys.executable, "-m", "advisor", "check", "--daemon", ".", "-o", "report.txt"]
+
+    def on_a_terminal() -> str:
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: stdout and stderr are the terminal
+            os.chdir(root)
+            os.execve(sys.executable, args, env)
+        seen = b""
+        with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
+            while chunk := os.read(fd, 4096):
+                seen += chunk
+        os.waitpid(pid, 0)
+        os.close(fd)
+        return seen.decode(errors="replace")
+
+    on_a_terminal()
+    wait_for_server(env)
+    assert SERVED.search(on_a_terminal())
+    report = (root / "report.txt").read_text()
+    assert "TRD301" in report and "\x1b[" not in report
