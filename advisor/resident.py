@@ -106,6 +106,9 @@ def run_client(argv: list[str]) -> int | None:
         out, err, code = str(answer["stdout"]), str(answer["stderr"]), int(answer["code"])
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         return None  # the process went away mid-run: run here
+    except KeyboardInterrupt:  # as click ends a run of one's own
+        sys.stderr.write("Aborted!\n")
+        return 1
     sys.stdout.write(out)
     sys.stderr.write(err)
     if os.environ.get(DEBUG_ENV):

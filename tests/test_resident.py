@@ -243,3 +243,35 @@ def test_served_on_a_terminal_a_report_file_still_has_no_colour(
     assert SERVED.search(on_a_terminal())
     report = (root / "report.txt").read_text()
     assert "TRD301" in report and "\x1b[" not in report
+
+
+def test_interrupted_while_waiting_ends_like_a_run_of_its_own(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    root = project(tmp_path / "app")
+    where = subprocess.run(
+        [sys.executable, "-c", "from advisor.resident import socket_path; print(socket_path())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:  # takes it, never answers
+        silent.bind(where)
+        silent.listen()
+        client = subprocess.Popen(
+            [sys.executable, "-m", "advisor", "check", "--daemon", "."],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        conn, _ = silent.accept()
+        with conn:
+            conn.recv(1 << 16)  # the request has arrived: the client now waits for an answer
+            time.sleep(0.3)
+            client.send_signal(signal.SIGINT)
+            out, err = client.communicate(timeout=60)
+    assert client.returncode == 1
+    assert err == "Aborted!\n", err
