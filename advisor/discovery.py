@@ -219,8 +219,15 @@ class _Gitignores:
         info = os.path.join(self.base, ".git", "info", "exclude")
         self.info_exclude = _read_ignore_file(info, self.record)
 
-    def _chain(self, dir_parts: tuple[str, ...]) -> tuple[tuple[int, pathspec.GitIgnoreSpec], ...]:
-        """The .gitignore specs from the base down to ``dir_parts``, with their depth."""
+    def _chain(
+        self, dir_parts: tuple[str, ...], floor: int | None = None
+    ) -> tuple[tuple[int, pathspec.GitIgnoreSpec], ...]:
+        """The .gitignore specs from the base down to ``dir_parts``, with their depth.
+
+        ``floor``: only the files at that depth or deeper (see ``_Walker._outer_rules_left_out``).
+        """
+        if floor is not None:
+            return tuple(item for item in self._chain(dir_parts) if item[0] >= floor)
         cached = self.chains.get(dir_parts)
         if cached is not None:
             return cached
@@ -239,34 +246,44 @@ class _Gitignores:
             chain = self.chains[key]
         return chain
 
-    def decide(self, parts: list[str], is_dir: bool) -> bool | None:
+    def decide(self, parts: list[str], is_dir: bool, floor: int | None = None) -> bool | None:
         """True: ignored; False: re-included by a negation; None: no pattern matches.
 
-        The deepest .gitignore with a matching pattern wins, as in git.
+        The deepest .gitignore with a matching pattern wins, as in git. ``floor``: see
+        ``_chain``; the repository's own exclude file lies above any floor.
         """
-        return self.decide_in(self._chain(tuple(parts[:-1])), parts, is_dir)
+        chain = self._chain(tuple(parts[:-1]), floor)
+        return self.decide_in(chain, parts, is_dir, outer=floor is None)
 
     def decide_in(
-        self, chain: tuple[tuple[int, pathspec.GitIgnoreSpec], ...], parts: list[str], is_dir: bool
+        self,
+        chain: tuple[tuple[int, pathspec.GitIgnoreSpec], ...],
+        parts: list[str],
+        is_dir: bool,
+        outer: bool = True,
     ) -> bool | None:
-        """``decide`` with the chain of the entry's directory already at hand."""
-        if not chain and self.info_exclude is None:
+        """``decide`` with the chain of the entry's directory already at hand.
+
+        ``outer``: whether ``.git/info/exclude`` applies too.
+        """
+        info_exclude = self.info_exclude if outer else None
+        if not chain and info_exclude is None:
             return None
         suffix = "/" if is_dir else ""
         for depth, spec in reversed(chain):
             include = spec.check_file("/".join(parts[depth:]) + suffix).include
             if include is not None:
                 return include
-        if self.info_exclude is not None:
-            include = self.info_exclude.check_file("/".join(parts) + suffix).include
+        if info_exclude is not None:
+            include = info_exclude.check_file("/".join(parts) + suffix).include
             if include is not None:
                 return include
         return None
 
-    def ignored(self, parts: list[str], is_dir: bool) -> bool:
+    def ignored(self, parts: list[str], is_dir: bool, floor: int | None = None) -> bool:
         # Only walked entries get here, and git never looks inside an ignored directory: the
         # walk has pruned ignored ancestors already, so the entry itself is all there is to check.
-        return bool(parts) and bool(self.decide(parts, is_dir))
+        return bool(parts) and bool(self.decide(parts, is_dir, floor))
 
 
 class _Walker:
@@ -283,6 +300,9 @@ class _Walker:
         self.on_skip = on_skip
         self.gitignores: dict[str, _Gitignores] = {}
         self.repo_roots: dict[str, str] = {}
+        # walks whose named root the rules above it ignore: the depth from which .gitignore
+        # files still apply (see _outer_rules_left_out)
+        self.floors: dict[str, int] = {}
         self.seen: set[str] = set()
         self.roots: list[str] = []
         self.record: WalkRecord | None = None
@@ -293,14 +313,35 @@ class _Walker:
         if self.on_skip is not None:
             self.on_skip(path, reason)
 
-    def _gitignores_for(self, fallback_base: str) -> _Gitignores:
-        base = self.repo_roots.get(fallback_base)
+    def _gitignores_for(self, scan_base: str) -> _Gitignores:
+        """The ignore files of the repository the walk of ``scan_base`` is in.
+
+        The nearest ``.git`` at or above the walked directory: a repository nested in the
+        project (a vendored checkout) has its own rules, not the outer one's. Without any, the
+        project root's (or the argument's, outside the project).
+        """
+        base = self.repo_roots.get(scan_base)
         if base is None:
-            base = _find_repo_root(fallback_base, self.record) or fallback_base
-            self.repo_roots[fallback_base] = base
+            fallback = self.project_root if _is_under(scan_base, self.project_root) else scan_base
+            base = _find_repo_root(scan_base, self.record) or fallback
+            self.repo_roots[scan_base] = base
         if base not in self.gitignores:
             self.gitignores[base] = _Gitignores(base, self.record)
         return self.gitignores[base]
+
+    def _outer_rules_left_out(self, top: str, scan_base: str) -> None:
+        """A directory named on the command line that the ignore rules above it ignore.
+
+        Naming it is the user's choice of what to check (vendored or generated code under
+        review): the rules above it, which would ignore everything in it, are left out of its
+        walk; ``.gitignore`` files inside it still apply.
+        """
+        if not self.respect_gitignore:
+            return
+        ignores = self._gitignores_for(scan_base)
+        parts = _rel_parts(top, ignores.base)
+        if parts and ignores.decide(parts, True):
+            self.floors[scan_base] = len(parts)
 
     def excluded(self, abspath: str, is_dir: bool, scan_base: str, walked: bool) -> str | None:
         """Why ``abspath`` is excluded, or None. ``walked``: its ancestors were checked already."""
@@ -314,10 +355,9 @@ class _Walker:
                 if sub and self.excludes.match_file("/".join(sub) + ("/" if sub_is_dir else "")):
                     return SKIP_EXCLUDED
         if self.respect_gitignore and walked:
-            fallback = self.project_root if _is_under(abspath, self.project_root) else scan_base
-            ignores = self._gitignores_for(fallback)
+            ignores = self._gitignores_for(scan_base)
             parts = _rel_parts(abspath, ignores.base)
-            if parts and ignores.ignored(parts, is_dir):
+            if parts and ignores.ignored(parts, is_dir, self.floors.get(scan_base)):
                 return SKIP_GITIGNORED
         return None
 
@@ -335,7 +375,7 @@ class _Walker:
         if ctx is None:
             ctx = self._dir_context(abs_dir, scan_base)
             self._dir_contexts[abs_dir] = ctx
-        exclude_parts, ignores, ignore_parts, chain = ctx
+        exclude_parts, ignores, ignore_parts, chain, outer = ctx
         suffix = "/" if is_dir else ""
         if (
             self.excludes is not None
@@ -344,7 +384,7 @@ class _Walker:
         ):
             return True
         if ignores is not None and ignore_parts is not None:
-            return bool(ignores.decide_in(chain, [*ignore_parts, name], is_dir))
+            return bool(ignores.decide_in(chain, [*ignore_parts, name], is_dir, outer))
         return False
 
     def _dir_context(self, abs_dir: str, scan_base: str) -> tuple[Any, ...]:
@@ -355,12 +395,11 @@ class _Walker:
         ignores = ignore_parts = None
         chain: tuple[Any, ...] = ()
         if self.respect_gitignore:
-            fallback = self.project_root if _is_under(abs_dir, self.project_root) else scan_base
-            ignores = self._gitignores_for(fallback)
+            ignores = self._gitignores_for(scan_base)
             ignore_parts = _rel_parts(abs_dir, ignores.base)
             if ignore_parts is not None:
-                chain = ignores._chain(tuple(ignore_parts))
-        return exclude_parts, ignores, ignore_parts, chain
+                chain = ignores._chain(tuple(ignore_parts), self.floors.get(scan_base))
+        return exclude_parts, ignores, ignore_parts, chain, scan_base not in self.floors
 
     def within_roots(self, real: str) -> bool:
         return any(_is_under(real, root) for root in self.roots)
@@ -525,6 +564,7 @@ def discover(
             walker.skip(p, why)
             continue
         if is_dir:
+            walker._outer_rules_left_out(absp, base)
             yield from walker.walk(p, base)
         elif walker.accept_file(p, st_link):
             yield p

@@ -116,6 +116,35 @@ def test_files_below_an_ignored_directory_stay_ignored(project: Path) -> None:
     assert run("vendor")[0] == ["vendor/lib.py"]  # a directory named explicitly is walked
 
 
+def test_a_named_directory_the_rules_above_it_ignore_is_checked_with_its_own_rules(
+    project: Path,
+) -> None:
+    # vendored code under review: naming it is the user's choice, so the root .gitignore that
+    # ignores the whole directory is left out of its walk; the rules inside it still hold
+    (project / ".git" / "info").mkdir(parents=True)
+    (project / ".git" / "info" / "exclude").write_text("client.py\n")
+    (project / ".gitignore").write_text("third_party/\n*_generated.py\n")
+    touch(project, "app.py", "third_party/oauth/client.py", "third_party/oauth/api_generated.py")
+    touch(project, "third_party/oauth/tests/test_client.py")
+    (project / "third_party/oauth/.gitignore").write_text("tests/\n")
+    assert run(".")[0] == ["app.py"]
+    assert run("third_party/oauth")[0] == [
+        "third_party/oauth/api_generated.py",
+        "third_party/oauth/client.py",
+    ]
+    assert run("third_party")[0] == run("third_party/oauth")[0]
+
+
+def test_a_repository_nested_in_the_project_has_its_own_rules(project: Path) -> None:
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("checkouts/\n")
+    touch(project, "checkouts/sdk/src/client.py", "checkouts/sdk/src/scratch.py")
+    (project / "checkouts/sdk/.git/info").mkdir(parents=True)
+    (project / "checkouts/sdk/.git/info/exclude").write_text("scratch.py\n")
+    assert run(".")[0] == []
+    assert run("checkouts/sdk/src")[0] == ["checkouts/sdk/src/client.py"]
+
+
 def test_gitignore_does_not_apply_to_files_named_on_the_command_line(project: Path) -> None:
     # As in git, ignore rules concern untracked files; pre-commit names tracked files only, and a
     # force-added ignored file (local settings) is where secrets hide.
