@@ -4,7 +4,8 @@ An entry is (rule, path, fingerprint) with a count. Fingerprints come from the p
 no line numbers, so the baseline survives code moving; counts make a fourth copy of a finding
 recorded three times show up as new. Messages are never stored (they could quote code), and
 secrets only ever appear as salted hashes inside fingerprints. Paths are stored relative to the
-baseline file so the check can run from any directory. A check only reads the file.
+baseline file so the check can run from any directory. A check only reads the file; only an
+explicit ``--prune-baseline`` rewrites it, and only to drop what has been fixed.
 """
 
 from __future__ import annotations
@@ -51,9 +52,15 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
     """Write the baseline for ``findings``; returns the number of findings recorded."""
     base = path.resolve().parent
     counts = Counter(_key(f, base) for f in findings)
+    _write_counts(path, counts)
+    return sum(counts.values())
+
+
+def _write_counts(path: Path, counts: Counter[Key]) -> None:
     entries = [
         {"rule": rule, "path": rel, "fingerprint": fp, "count": n}
         for (rule, rel, fp), n in sorted(counts.items())
+        if n > 0
     ]
     doc = {"version": BASELINE_VERSION, "tool": "treddy-advisor", "findings": entries}
     data = json.dumps(doc, indent=2, sort_keys=False) + "\n"
@@ -65,13 +72,14 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
-    return sum(counts.values())
 
 
 class Baseline:
     def __init__(self, path: Path, counts: Counter[Key]) -> None:
-        self.base = path.resolve().parent
+        self.path = Path(path)
+        self.base = self.path.resolve().parent
         self.counts = counts
+        self.matched: Counter[Key] = Counter()  # by the last ``filter``
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
@@ -111,4 +119,26 @@ class Baseline:
                 matched += 1
             else:
                 new.append(finding)
+        self.matched = self.counts - remaining
         return new, matched
+
+    def prune(self, checked: Iterable[str | Path]) -> int:
+        """Drop what has been fixed; returns how many recorded findings were dropped.
+
+        Only entries of the files this run ``checked`` (or of files that no longer exist) can
+        shrink, to what the last ``filter`` matched: a run over part of the tree (pre-commit)
+        leaves the rest of the baseline as it is. Nothing is ever added. The file is rewritten
+        only when something was dropped.
+        """
+        seen = {_relative(str(p), self.base) for p in checked}
+        kept: Counter[Key] = Counter()
+        for key, count in self.counts.items():
+            _, rel, _ = key
+            if rel in seen or not (self.base / rel).exists():
+                count = min(count, self.matched[key])
+            kept[key] = count
+        dropped = sum(self.counts.values()) - sum(kept.values())
+        if dropped:
+            _write_counts(self.path, kept)
+            self.counts = +kept
+        return dropped

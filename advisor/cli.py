@@ -212,6 +212,12 @@ def _extra_reports(
     help="Record the current findings in this baseline file and exit 0.",
 )
 @click.option(
+    "--prune-baseline",
+    is_flag=True,
+    help="With --baseline: drop the recorded findings that are fixed (of the files checked) "
+    "from the baseline file. Never adds any.",
+)
+@click.option(
     "--report-unused-suppressions",
     "--show-unused-noqa",
     "report_unused",
@@ -335,11 +341,13 @@ def _fix_cache_dir(config: Any, opts: dict[str, Any]) -> Path | None:
 
 
 def _run(paths: list[str], opts: dict[str, Any]) -> int:
-    from advisor.engine import CheckRequest, run_check
+    from advisor.engine import CheckRequest, check_files
 
     config = build_config(paths, opts)
     if opts.get("baseline_file") and opts.get("write_baseline_file"):
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    if opts.get("prune_baseline") and not opts.get("baseline_file"):
+        raise click.UsageError("--prune-baseline needs --baseline FILE")
     rules = RuleCatalogue()
     check_selectors(config, rules)
     # A custom policy is validated up front (a broken file is exit 2 whatever the files hold);
@@ -359,7 +367,8 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         report_unused_suppressions=bool(opts.get("report_unused")),
         progress=not quiet,
     )
-    result = run_check(request)
+    checked = check_files(request)
+    result = checked.result
     fix_note = ""
     if opts.get("show_diff") or opts.get("fix"):
         from advisor.fix import command as fixing
@@ -373,8 +382,18 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
             click.echo(fixing.diff_summary(outcome), nl=False, err=True)
             return EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN
         if outcome.write():
-            result = run_check(request)
+            checked = check_files(request)
+            result = checked.result
         fix_note = fixing.fix_summary(outcome, len(result.findings))
+
+    if opts.get("prune_baseline"):
+        dropped = checked.baseline.prune(checked.files)
+        if dropped and not quiet:
+            click.echo(
+                f"Removed {dropped} fixed finding{'s' if dropped != 1 else ''} from baseline "
+                f"{opts['baseline_file']}.",
+                err=True,
+            )
 
     if opts.get("write_baseline_file"):
         from advisor import baseline

@@ -55,6 +55,7 @@ class Scan:
 
     result: ScanResult
     suppressions: dict[str, list[Suppression]]
+    files: list[Path] = field(default_factory=list)  # what was checked
 
 
 def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = None) -> ScanResult:
@@ -202,7 +203,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
         if walks is not None:
             walks.save_evidence(around, record)
     result.app_evidence = dedupe([*result.app_evidence, *around])
-    return Scan(result, sups)
+    return Scan(result, sups, files)
 
 
 def _walk_cache(
@@ -414,6 +415,20 @@ def run_check(request: CheckRequest) -> ScanResult:
     Raises ``advisor.policy.PolicyError`` or ``advisor.baseline.BaselineError`` for unusable
     inputs (the CLI turns them into exit code 2).
     """
+    return check_files(request).result
+
+
+@dataclass
+class Checked:
+    """A check's result, with the baseline it was filtered through and the files checked."""
+
+    result: ScanResult
+    baseline: Any  # advisor.baseline.Baseline | None
+    files: list[Path]
+
+
+def check_files(request: CheckRequest) -> Checked:
+    """``run_check``, keeping what ``--prune-baseline`` needs."""
     from advisor.baseline import Baseline
 
     baseline = Baseline.load(request.baseline) if request.baseline else None
@@ -432,7 +447,7 @@ def run_check(request: CheckRequest) -> ScanResult:
     if baseline is not None:
         findings, result.baselined = baseline.filter(findings)
     result.findings = sorted(findings, key=_order)
-    return result
+    return Checked(result, baseline, scanned.files)
 
 
 def evaluate(result: ScanResult, request: CheckRequest) -> list[Finding]:

@@ -125,3 +125,58 @@ def test_unusable_baselines_are_errors(tmp_path: Path, content: str, message: st
 def test_missing_baseline_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="does not exist"):
         Baseline.load(tmp_path / "none.json")
+
+
+# --- --prune-baseline: the baseline only ever shrinks ------------------------------------------
+
+
+def entries(target: Path) -> dict[tuple[str, str, str], int]:
+    doc = json.loads(target.read_text())
+    return {(e["rule"], e["path"], e["fingerprint"]): e["count"] for e in doc["findings"]}
+
+
+def test_prune_drops_what_was_fixed_in_the_files_checked(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("src/app.py", "src/other.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    target = tmp_path / "baseline.json"
+    recorded = [finding("TRD301", line, "fp1") for line in (1, 2, 3)]
+    recorded += [finding("TRD402", 5, "fp2"), finding("TRD301", 1, "fp3", path="src/other.py")]
+    baseline.write(target, recorded)
+
+    # app.py: one of three copies fixed, TRD402 fixed, and a new finding that stays new
+    now = [finding("TRD301", line, "fp1") for line in (1, 2)] + [finding("TRD105", 8, "fp4")]
+    base = Baseline.load(target)
+    new, matched = base.filter(now)
+    assert matched == 2 and [f.rule for f in new] == ["TRD105"]
+    assert base.prune(["src/app.py"]) == 2
+    assert entries(target) == {
+        ("TRD301", "src/app.py", "fp1"): 2,
+        ("TRD301", "src/other.py", "fp3"): 1,  # not checked this time: kept as it was
+    }
+
+
+def test_prune_drops_entries_of_files_that_are_gone(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/app.py").write_text("x = 1\n")
+    target = tmp_path / "baseline.json"
+    baseline.write(target, [finding("TRD301", 1, "fp1"), finding("TRD301", 1, "fp2", "old.py")])
+    base = Baseline.load(target)
+    base.filter([finding("TRD301", 1, "fp1")])
+    assert base.prune([]) == 1
+    assert entries(target) == {("TRD301", "src/app.py", "fp1"): 1}
+
+
+def test_prune_with_nothing_fixed_leaves_the_file_alone(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/app.py").write_text("x = 1\n")
+    target = tmp_path / "baseline.json"
+    baseline.write(target, [finding("TRD301", 1, "fp1")])
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    base = Baseline.load(target)
+    base.filter([finding("TRD301", 9, "fp1"), finding("TRD302", 2, "fp2")])
+    assert base.prune(["src/app.py"]) == 0
+    assert target.stat().st_mtime == 1_000_000_000

@@ -325,6 +325,26 @@ def test_baseline_reports_only_new_findings_and_is_never_rewritten(project: Path
     assert both.exit_code == 2
 
 
+def test_prune_baseline_removes_fixed_findings_and_never_adds(project: Path) -> None:
+    write(project / "app.py", VIOLATING)
+    write(project / "legacy.py", VIOLATING)
+    assert check(".", "--write-baseline", "baseline.json").exit_code == 0
+    recorded = json.loads((project / "baseline.json").read_text())["findings"]
+    assert {e["path"] for e in recorded} == {"app.py", "legacy.py"}
+
+    write(project / "app.py", CLEAN)  # fixed
+    write(project / "new.py", VIOLATING)  # new: reported, not recorded
+    # pre-commit names the changed files only: legacy.py's entries must stay
+    result = check("app.py", "new.py", "--baseline", "baseline.json", "--prune-baseline")
+    assert result.exit_code == 1 and "new.py:" in result.stdout
+    assert "Removed 4 fixed findings from baseline baseline.json." in result.stderr
+    pruned = json.loads((project / "baseline.json").read_text())["findings"]
+    assert pruned == [e for e in recorded if e["path"] == "legacy.py"]
+    assert SECRET not in (project / "baseline.json").read_text()
+
+    assert check("--prune-baseline", ".").exit_code == 2  # needs --baseline
+
+
 def test_missing_baseline_is_exit_2(project: Path) -> None:
     write(project / "app.py", VIOLATING)
     result = check("app.py", "--baseline", "nope.json")
