@@ -21,6 +21,7 @@ from advisor.model import FileError, FileFacts, Finding, RuleDoc, ScanResult
 from advisor.suppressions import FileSuppressions, Suppression
 
 if TYPE_CHECKING:
+    from advisor.baseline import Baseline
     from advisor.walk_cache import WalkCache
 
 # Below these, starting worker processes costs more than it saves. The workers are forked with
@@ -423,7 +424,7 @@ class Checked:
     """A check's result, with the baseline it was filtered through and the files checked."""
 
     result: ScanResult
-    baseline: Any  # advisor.baseline.Baseline | None
+    baseline: Baseline | None
     files: list[Path]
 
 
