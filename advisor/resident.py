@@ -137,6 +137,11 @@ def _start(path: str) -> None:
 
 def serve(path: str, idle_seconds: float | None = None) -> None:
     """Answer requests on ``path`` until nothing has come for ``idle_seconds``."""
+    if socket_path() != path:
+        # The socket's name says which analyzer build answers on it. This process imported
+        # another one (the client ran a checkout from its working directory or PYTHONPATH,
+        # this one runs from "/"): it must not answer in that build's name.
+        return
     import contextlib
     import socketserver
     import time

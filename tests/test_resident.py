@@ -275,3 +275,23 @@ def test_interrupted_while_waiting_ends_like_a_run_of_its_own(
             out, err = client.communicate(timeout=60)
     assert client.returncode == 1
     assert err == "Aborted!\n", err
+
+
+def test_a_process_of_another_build_does_not_answer_in_its_name(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # the name a client of another analyzer build (another checkout) would have asked for
+    runtime = Path(env["XDG_RUNTIME_DIR"])
+    (runtime / f"treddy-advisor-{os.getuid()}").mkdir(mode=0o700)
+    foreign = runtime / f"treddy-advisor-{os.getuid()}" / "0123456789abcdef.sock"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "advisor.resident", str(foreign)],
+        env={**env, "TREDDY_ADVISOR_DAEMON_IDLE": "600"},  # one that served would stay
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.wait(timeout=60) == 0  # it leaves without serving
+    finally:
+        server.kill()
+    assert not foreign.exists()
