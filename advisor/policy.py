@@ -11,7 +11,6 @@ change to the TOML file, not to this code.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import posixpath
 import string
 import sys
@@ -37,6 +36,7 @@ from advisor.model import (
     TransportFact,
     Usage,
 )
+from advisor.urls import display_url, host_of, is_loopback, is_plain_http
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,7 +138,7 @@ class Policy:
 
     def provider_matches(self, url: str | None) -> bool | None:
         """True: the URL is the provider's; False: clearly another host; None: cannot tell."""
-        host = _host_of(url)
+        host = host_of(url)
         if host is None:
             return None
         assert url is not None
@@ -147,7 +147,7 @@ class Policy:
         low = url.strip().lower()
         if any(fnmatchcase(low, p) for p in self.url_patterns):
             return True
-        if any(fnmatchcase(host, p) for p in self.neutral_hosts) or _is_loopback(host):
+        if any(fnmatchcase(host, p) for p in self.neutral_hosts) or is_loopback(host):
             return None
         return False
 
@@ -169,23 +169,6 @@ _GENERIC_FLOW_LABELS = {
 }
 
 
-def _host_of(url: str | None) -> str | None:
-    """The host of an absolute URL, or None when the URL is missing, relative or unresolved."""
-    if not url or not isinstance(url, str):
-        return None
-    text = url.strip()
-    if "://" not in text:
-        return None
-    try:
-        host = urlsplit(text).hostname
-    except ValueError:
-        return None
-    # Detectors keep unresolved parts of f-strings and format strings as placeholders.
-    if not host or any(c in host for c in "{}<>$%"):
-        return None
-    return host.lower().rstrip(".")
-
-
 def _path_of(url: str | None) -> str | None:
     if not url or not isinstance(url, str):
         return None
@@ -198,15 +181,6 @@ def _path_of(url: str | None) -> str | None:
     if path and not path.startswith("/"):
         path = "/" + path
     return path or None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # --------------------------------------------------------------------------- loading
@@ -1023,14 +997,14 @@ class _Evaluation:
         # first call that uses it; the other calls become related locations.
         sites: dict[tuple[str, str], list[tuple[Span, str, str | None, str]]] = defaultdict(list)
         for fact in self.result.transport:
-            if fact.kind == "insecure_url" and fact.url and _is_plain_http(fact.url):
+            if fact.kind == "insecure_url" and fact.url and is_plain_http(fact.url):
                 sites[(fact.path, fact.url)].append((fact.span, "", fact.context, "fact"))
         for usage in self.result.usages:
             for url, kind in (
                 (usage.token_url, "Token"),
                 (usage.authorization_url, "Authorization"),
             ):
-                if url and _is_plain_http(url):
+                if url and is_plain_http(url):
                     sites[(usage.path, url)].append((usage.span, kind, usage.context, "usage"))
         for (path, url), found in sites.items():
             found.sort(key=lambda s: (s[3] != "fact", s[0].line, s[0].column))
@@ -1156,31 +1130,6 @@ def _within(inner: Span, outer: Span) -> bool:
     """Whether inner starts inside outer (a keyword argument inside a call)."""
     start = (inner.line, inner.column)
     return (outer.line, outer.column) <= start <= (outer.end_line, outer.end_column)
-
-
-def _is_plain_http(url: str) -> bool:
-    text = url.strip()
-    if not text.lower().startswith("http://"):
-        return False
-    host = _host_of(text)
-    # Loopback traffic does not leave the machine; these are local mock servers.
-    return host is None or not _is_loopback(host)
-
-
-def display_url(url: str) -> str:
-    """A URL safe to show: no user-info, no query values (either may carry credentials)."""
-    text = url.strip()
-    if not text:
-        return ""
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return text.split("?", 1)[0].split("#", 1)[0]
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = "?…" if parts.query else ""
-    if parts.scheme:
-        return f"{parts.scheme}://{netloc}{parts.path}{query}"
-    return f"{parts.path}{query}"
 
 
 def is_test_path(path: str) -> bool:
