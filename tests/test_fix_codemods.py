@@ -36,6 +36,7 @@ CASES = {
     "secret_keyword": ({"TRD301"}, True),
     "token_literal": ({"TRD302"}, True),
     "auto_refresh": ({"TRD103"}, True),
+    "insecure_endpoint": ({"TRD401"}, True),
 }
 
 
@@ -205,3 +206,32 @@ def fetch():
     new, _, outcome = run_fix(text, unsafe=True)
     assert new == text
     assert "TRD201" not in {f.rule for f in outcome.fixed}
+
+
+@pytest.mark.parametrize(
+    ("url", "literal", "begins"),
+    [
+        ("http://auth.treddy.com/oauth/token", "http://auth.treddy.com/oauth/token", True),
+        ("http://auth.treddy.com/oauth/token", "http://auth.treddy.com", True),
+        ("http://auth.treddy.com/oauth/token", "http://auth.treddy.com/", True),
+        ("http://auth.treddy.com:8443/token", "http://auth.treddy.com", True),
+        ("http://auth.treddy.com/oauth/token", "http://auth.treddy.co", False),  # another host
+        ("http://auth.treddy.com/oauth/token", "http://", False),  # no host of its own
+        ("http://auth.treddy.com/oauth/token", "http://auth.treddy.com/oauth/t", False),
+    ],
+)
+def test_a_literal_is_changed_only_when_the_endpoint_starts_with_its_whole_host(
+    url: str, literal: str, begins: bool
+) -> None:
+    from advisor.fix.codemods import _begins
+
+    assert _begins(url, literal) is begins
+
+
+def test_an_endpoint_written_in_another_module_is_not_fixed_here() -> None:
+    text = (FIXTURES / "insecure_endpoint.before.py").read_text()
+    text = text.replace('TOKEN_URL = "http://auth.treddy.com/oauth/token"\n', "")
+    text = text.replace("import httpx\n", "import httpx\n\nfrom settings import TOKEN_URL\n")
+    new, result, _ = run_fix(text, unsafe=True)
+    assert "from settings import TOKEN_URL" in new
+    assert 'API_BASE = "https://api.treddy.com"' in new  # the other endpoint is still fixed

@@ -20,6 +20,7 @@ import libcst as cst
 from advisor.fix.cstedit import ActionSet
 from advisor.fix.locate import SourceTree, is_false, keyword_arg, string_value
 from advisor.model import Finding, Span, TransportFact, Usage
+from advisor.urls import display_url, host_of, is_plain_http
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -353,7 +354,7 @@ def _remove_attribute_sets(
 ) -> None:
     """Remove ``name.attr = False`` statements (``self.x.attr`` inside a class)."""
     dotted = f"{name}.{attr}"
-    nodes = tree.walk(scope) if not isinstance(scope, cst.ClassDef) else _class_nodes(scope)
+    nodes = tree.walk(scope) if not isinstance(scope, cst.ClassDef) else _descendants(scope)
     for node in nodes:
         if (
             isinstance(node, cst.Assign)
@@ -364,8 +365,9 @@ def _remove_attribute_sets(
             actions.remove.add(id(node))
 
 
-def _class_nodes(cls: cst.ClassDef):  # noqa: ANN202 - a generator of nodes
-    stack = [cls]
+def _descendants(root: cst.CSTNode):  # noqa: ANN202 - a generator of nodes
+    """``root`` and every node below it, nested functions and classes included."""
+    stack = [root]
     while stack:
         node = stack.pop()
         yield node
@@ -432,6 +434,57 @@ def _update_items(call: cst.Call) -> set[int]:
     return override if override and len(override) < len(items) else set()
 
 
+# --------------------------------------------------------------------------- TRD401
+
+
+def endpoint_to_https(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
+    """``http://`` → ``https://`` in the literals the reported endpoint is written with.
+
+    The literal may be the whole URL or its start (a base URL joined with a path later); only
+    literals of this file, and only those the reported URL begins with, are changed. Unsafe:
+    every use of such a literal (a base URL shared with other calls) moves to HTTPS too, and
+    the host must serve it.
+    """
+    urls = {
+        fact.url
+        for fact in facts.transport
+        if fact.kind == "insecure_url" and fact.span == f.span and fact.url
+    }
+    for u in facts.usages_at(f.span):
+        urls.update(url for url in (u.token_url, u.authorization_url) if url)
+    # The finding is about one URL; a call may name two (authorization and token endpoints).
+    urls = {url for url in urls if is_plain_http(url) and display_url(url) in f.message}
+    if not urls:
+        return None
+    actions = ActionSet()
+    for node in _descendants(tree.module):
+        if isinstance(node, cst.SimpleString):
+            start = _http_start(node)
+            value = string_value(node)
+            if start is not None and value and any(_begins(url, value) for url in urls):
+                raw = node.value
+                actions.replace[id(node)] = node.with_changes(
+                    value=f"{raw[:start]}https://{raw[start + len('http://') :]}"
+                )
+    if not actions:
+        return None
+    return Fix(f.rule, UNSAFE, actions, "use the https:// endpoint")
+
+
+def _http_start(node: cst.SimpleString) -> int | None:
+    """Where ``http://`` starts in the literal's source, when its text starts with it."""
+    start = len(node.prefix) + len(node.quote)
+    return start if node.value[start : start + len("http://")] == "http://" else None
+
+
+def _begins(url: str, literal: str) -> bool:
+    """Whether ``url`` starts with ``literal`` and the literal holds at least the whole host."""
+    if not url.startswith(literal):
+        return False
+    rest = url[len(literal) :]
+    return host_of(literal) is not None and (not rest or rest[0] in "/?#:" or literal[-1] == "/")
+
+
 # --------------------------------------------------------------------------- TRD103
 
 
@@ -465,6 +518,7 @@ CODEMODS: dict[str, Codemod] = {
     "TRD201": client_auth_to_basic,
     "TRD301": secret_to_environment,
     "TRD302": secret_to_environment,
+    "TRD401": endpoint_to_https,
     "TRD402": enable_tls_verification,
     "TRD403": remove_insecure_transport,
 }
