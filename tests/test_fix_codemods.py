@@ -37,6 +37,7 @@ CASES = {
     "token_literal": ({"TRD302"}, True),
     "auto_refresh": ({"TRD103"}, True),
     "insecure_endpoint": ({"TRD401"}, True),
+    "pair_secret": ({"TRD303"}, True),
 }
 
 
@@ -235,3 +236,23 @@ def test_an_endpoint_written_in_another_module_is_not_fixed_here() -> None:
     new, result, _ = run_fix(text, unsafe=True)
     assert "from settings import TOKEN_URL" in new
     assert 'API_BASE = "https://api.treddy.com"' in new  # the other endpoint is still fixed
+
+
+def test_a_literal_basic_header_is_reported_but_not_moved_to_the_environment() -> None:
+    text = """\
+import requests
+
+HEADERS = {"Authorization": "Basic cGFydG5lci1jbGllbnQ6dHJfc2tfbGl2ZV8wMDAwMDAwMA=="}
+
+
+def token():
+    r = requests.post(
+        "https://auth.treddy.com/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "deals:read"},
+        headers=HEADERS,
+    )
+    return r.json()["access_token"]
+"""
+    new, result, _ = run_fix(text, unsafe=True)
+    assert [f.rule for f in result.findings] == ["TRD303"]
+    assert new == text

@@ -249,7 +249,7 @@ def secret_to_environment(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix
     literal = tree.module.code_for_node(node)
     name = facts.env_names.get(literal)
     if name is None:
-        fallback = "CLIENT_SECRET" if f.rule == "TRD301" else "ACCESS_TOKEN"
+        fallback = "ACCESS_TOKEN" if f.rule == "TRD302" else "CLIENT_SECRET"
         name = _unique(env_name(_context_name(tree, node), fallback), facts.env_names)
         facts.env_names[literal] = name
     actions = ActionSet()
@@ -262,6 +262,19 @@ def secret_to_environment(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix
         f"read the value from the {name} environment variable",
         env_vars=[name],
     )
+
+
+def pair_secret_to_environment(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
+    """TRD303 on the secret of a (client id, secret) pair: read it from the environment.
+
+    A literal ``Authorization: Basic ...`` value is left alone: an environment variable holding
+    a whole header is not what anyone should be told to set up.
+    """
+    node = tree.at(f.span, (cst.SimpleString, cst.ConcatenatedString))
+    value = string_value(node) if node is not None else None
+    if value is None or value.strip().lower().startswith("basic "):
+        return None
+    return secret_to_environment(tree, f, facts)
 
 
 def _context_name(tree: SourceTree, node: cst.CSTNode) -> str | None:
@@ -518,6 +531,7 @@ CODEMODS: dict[str, Codemod] = {
     "TRD201": client_auth_to_basic,
     "TRD301": secret_to_environment,
     "TRD302": secret_to_environment,
+    "TRD303": pair_secret_to_environment,
     "TRD401": endpoint_to_https,
     "TRD402": enable_tls_verification,
     "TRD403": remove_insecure_transport,
