@@ -107,6 +107,10 @@ def _signature(path: str) -> list[int] | None:
         st = os.stat(path)
     except OSError:
         return None
+    return _size_and_time(st)
+
+
+def _size_and_time(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
@@ -165,12 +169,15 @@ class WalkRecord:
 
 
 def _read_ignore_file(path: str, record: WalkRecord | None) -> pathspec.GitIgnoreSpec | None:
-    if record is not None:
-        record.probe(path)
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
+    except OSError:
+        st = None
+    if record is not None:
+        record.probes[path] = None if st is None else _size_and_time(st)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return None
+    try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             lines = fh.read(1024 * 1024).splitlines()
     except OSError:
