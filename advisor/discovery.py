@@ -411,7 +411,7 @@ class _Walker:
     def within_roots(self, real: str) -> bool:
         return any(_is_under(real, root) for root in self.roots)
 
-    def accept_file(self, path: Path, st_link: os.stat_result, real: str | None = None) -> bool:
+    def accept_file(self, path: Path, st_link: os.stat_result) -> bool:
         """Symlink, loop and file-type checks for a candidate file; reports skips."""
         if stat.S_ISLNK(st_link.st_mode):
             try:
@@ -429,7 +429,7 @@ class _Walker:
                 return False
         else:
             st = st_link
-            real = real or os.path.realpath(path)
+            real = os.path.realpath(path)
         if not stat.S_ISREG(st.st_mode):
             self.skip(path, SKIP_NOT_REGULAR)
             return False
@@ -540,7 +540,7 @@ def discover(
     patterns = [p for p in excludes if p.strip()]
     spec = compile_patterns(patterns) if patterns else None
     project_root = os.path.abspath(root if root is not None else os.getcwd())
-    walker = _Walker(spec if spec else None, project_root, respect_gitignore, on_skip)
+    walker = _Walker(spec, project_root, respect_gitignore, on_skip)
     walker.record = record
     args = [Path(p) for p in paths]
 
