@@ -503,13 +503,11 @@ def entry() -> None:
     that can still be running is an abandoned analysis. Tests call ``main`` through click's
     runner and are not affected.
     """
-    from advisor.launcher import quick_exit
+    from advisor.launcher import exit_status, quick_exit
 
     code: int = 0
     try:
         main(standalone_mode=True)
     except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if not isinstance(done.code, (int, type(None))):
-            print(done.code, file=sys.stderr)
+        code = exit_status(done)
     quick_exit(code)

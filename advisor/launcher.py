@@ -35,3 +35,13 @@ def quick_exit(code: int) -> None:
         except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
             code = code or 1
     os._exit(code)
+
+
+def exit_status(done: SystemExit) -> int:
+    """The process exit status ``done`` stands for; a message given instead goes to stderr."""
+    if isinstance(done.code, int):
+        return done.code
+    if done.code is None:
+        return 0
+    print(done.code, file=sys.stderr)
+    return 1

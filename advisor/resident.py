@@ -284,7 +284,9 @@ def _run(main: object, request: dict[str, object]) -> dict[str, object]:
             try:
                 main.main(args=argv, prog_name="treddy-advisor", standalone_mode=True)
             except SystemExit as done:
-                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+                from advisor.launcher import exit_status
+
+                code = exit_status(done)
             except Exception as exc:  # one bad request never takes the process down
                 from advisor.parsing import describe_exception
 
