@@ -419,6 +419,13 @@ def analyze_source(src: SourceFile, project: Project | None = None) -> FileFacts
     skipped = skip_reason(data)
     if skipped is not None:
         return skipped_facts(src, skipped)
+    return _analyze_prefiltered(src, project, data)
+
+
+def _analyze_prefiltered(
+    src: SourceFile, project: Project | None, data: bytes
+) -> FileFacts | FileError:
+    """``analyze_source`` for a file the prefilter has already let through (``data``: its bytes)."""
     from advisor.appkind import evidence_in_text
 
     facts = FileFacts(path=src.display_path)
@@ -499,7 +506,8 @@ def skipped_facts(src: SourceFile, reason: str) -> FileFacts:
 
 
 def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts | FileError:
-    reason = skip_reason(src.text.encode("utf-8", "surrogatepass"))
+    data = src.text.encode("utf-8", "surrogatepass")
+    reason = skip_reason(data)
     if reason is not None:
         # Skipped by regular expressions alone: no worker thread (starting one per file cost
         # more than the search on a loaded machine) and no libcst import.
@@ -509,9 +517,9 @@ def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts |
     except ImportError:
         guarded = None
     if guarded is not None:
-        return guarded(src.display_path, analyze_source, src, project)
+        return guarded(src.display_path, _analyze_prefiltered, src, project, data)
     try:
-        return analyze_source(src, project)
+        return _analyze_prefiltered(src, project, data)
     except Exception as exc:  # one bad file never stops the run
         return FileError(
             src.display_path, f"internal error: {type(exc).__name__}: {exc}", "internal"

@@ -334,7 +334,7 @@ def _analyse(
         _init_worker(files, cache)
         for path in misses:
             src = (preloaded or {}).pop(path, None)
-            yield _analyse_src(src, _worker_project, cache) if src else _analyse_one(path)
+            yield _analyse_one(path) if src is None else _analyse_src(src, _worker_project, cache)
         return
     from concurrent.futures import ProcessPoolExecutor
 
