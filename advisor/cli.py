@@ -428,7 +428,65 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
     _emit(text, output_file, color)
     for extra in opts.get("extra_reports") or []:
         _emit(_render(result, extra.fmt, rules, opts, False), extra.path)
-    return exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
+    code = exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
+    _record(paths, opts, config, checked, text, code)
+    return code
+
+
+# Options whose run does more than print a report: never answered from a record.
+_NOT_REPLAYED = (
+    "output_file",
+    "extra_reports",
+    "fix",
+    "show_diff",
+    "write_baseline_file",
+    "prune_baseline",
+    "no_cache",
+)
+
+
+def _record(
+    paths: list[str], opts: dict[str, Any], config: Any, checked: Any, text: str, code: int
+) -> None:
+    """Keep this report for an unchanged repeat of the command (``advisor.replay``)."""
+    from advisor import replay
+
+    recorder = replay.current()
+    scanned = checked.scan
+    if recorder is None or not config.cache or any(opts.get(k) for k in _NOT_REPLAYED):
+        return
+    if scanned is None or scanned.walk_inputs is None:
+        return  # a file list, or a walk that was not recorded
+    from advisor.cache import default_cache_dir
+
+    root = Path(config.root or Path.cwd())
+    cache_dir = opts.get("cache_dir")
+    if cache_dir is None:
+        cwd = Path.cwd()
+        if cwd != root and root not in cwd.parents:
+            return  # the console script looks for records from the working directory up
+        cache_dir = default_cache_dir(root)
+    directories, probes = scanned.walk_inputs
+    files = [*probes, *(str(f) for f in checked.files), *sorted(scanned.depends_on)]
+    files += [str(p) for p in _config_inputs(paths, opts, config)]
+    files += [str(p) for p in (config.policy, opts.get("baseline_file")) if p]
+    recorder.save(str(cache_dir), directories, files, text, code)
+
+
+def _config_inputs(paths: list[str], opts: dict[str, Any], config: Any) -> list[Path]:
+    """The files the configuration came from, and those looked at on the way to it."""
+    if opts.get("isolated"):
+        return []
+    if opts.get("config_file"):
+        return [Path(opts["config_file"])]
+    from advisor.config import config_candidates
+
+    looked = []
+    for candidate in config_candidates(paths):
+        looked.append(candidate)
+        if config.source is not None and candidate == Path(config.source):
+            break
+    return looked
 
 
 def _policy(path: Any) -> Any:

@@ -231,7 +231,7 @@ class SectionMemo:
         self.section: dict[str, Any] | None = None
         try:
             with open(self.file, "rb") as fh:
-                memo = marshal.load(fh)
+                memo = marshal.loads(fh.read())
         except (OSError, ValueError, EOFError, TypeError):
             return
         # Anything else than what ``store`` writes (another build, a damaged file) is a miss.
@@ -257,20 +257,24 @@ class SectionMemo:
                 os.unlink(tmp)
 
 
-def find_config(paths: Iterable[str | Path], remember: bool = True) -> Path | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.treddy-advisor]`` table above the paths.
-
-    Starts at the deepest directory that contains every path (so ``check src/ tests/`` finds
-    the project's file) and walks up to the filesystem root.
-    """
+def config_candidates(paths: Iterable[str | Path]) -> list[Path]:
+    """The ``pyproject.toml`` files ``find_config`` looks at, nearest first."""
     resolved = [Path(p).resolve() for p in paths] or [Path.cwd().resolve()]
     dirs = [p if p.is_dir() else p.parent for p in resolved]
     try:
         start = Path(os.path.commonpath([str(d) for d in dirs]))
     except ValueError:  # different drives on Windows
         start = Path.cwd().resolve()
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
+    return [directory / "pyproject.toml" for directory in (start, *start.parents)]
+
+
+def find_config(paths: Iterable[str | Path], remember: bool = True) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.treddy-advisor]`` table above the paths.
+
+    Starts at the deepest directory that contains every path (so ``check src/ tests/`` finds
+    the project's file) and walks up to the filesystem root.
+    """
+    for candidate in config_candidates(paths):
         if candidate.is_file():
             try:
                 if read_section(candidate, remember) is not None:

@@ -57,6 +57,10 @@ class Scan:
     result: ScanResult
     suppressions: dict[str, list[Suppression]]
     files: list[Path] = field(default_factory=list)  # what was checked
+    # Other files results were computed from (cross-module values), and the walk's directories
+    # and probed files when the walk was recorded: what a replay (advisor.replay) depends on.
+    depends_on: set[str] = field(default_factory=set)
+    walk_inputs: tuple[dict[str, int], list[str]] | None = None
 
 
 def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = None) -> ScanResult:
@@ -103,6 +107,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
     files = _discover(paths, options, walks)
     result = ScanResult(files_scanned=len(files))
     sups: dict[str, list[Suppression]] = {}
+    deps: set[str] = set()
 
     from advisor.source import read_source
 
@@ -144,7 +149,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                     hit = light or cache.get(shown, digest)  # type: ignore[union-attr]
                     if hit is not None and (light or unchanged(hit[0].depends_on)):
                         index.keep(shown)
-                        _merge(result, sups, hit[0], hit[1])
+                        _merge(result, sups, deps, hit[0], hit[1])
                         advance(1)
                         continue
             src = read_source(path)
@@ -158,7 +163,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 # No parse needed: cheaper to analyse here, from the text already read, than to
                 # ship the file to a worker; its facts go into the stat index, not an entry.
                 facts, file_sups = _skipped_src(src, reason)
-                _merge(result, sups, facts, file_sups)
+                _merge(result, sups, deps, facts, file_sups)
                 if index is not None and st is not None:
                     index.record(src.display_path, st, src.digest, (facts, file_sups))
                 advance(1)
@@ -167,7 +172,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             if hit is not None and not unchanged(hit[0].depends_on):
                 hit = None
             if hit is not None:
-                _merge(result, sups, hit[0], hit[1])
+                _merge(result, sups, deps, hit[0], hit[1])
                 if index is not None and st is not None:
                     index.record(src.display_path, st, src.digest)
                 advance(1)
@@ -183,7 +188,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             if isinstance(outcome, FileError):
                 result.errors.append(outcome)
             else:
-                _merge(result, sups, outcome, file_sups)
+                _merge(result, sups, deps, outcome, file_sups)
                 seen = pending.get(outcome.path)
                 if index is not None and seen is not None:
                     index.record(outcome.path, seen[0], seen[1])
@@ -204,7 +209,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
         if walks is not None:
             walks.save_evidence(around, record)
     result.app_evidence = dedupe([*result.app_evidence, *around])
-    return Scan(result, sups, files)
+    return Scan(result, sups, files, deps, walks.inputs() if walks is not None else None)
 
 
 def _walk_cache(
@@ -229,12 +234,15 @@ def _cache_for(options: ScanOptions) -> FactsCache | None:
 def _merge(
     result: ScanResult,
     sups: dict[str, list[Suppression]],
+    deps: set[str],
     facts: FileFacts,
     file_sups: list[Suppression],
 ) -> None:
     merge(result, facts)
     if file_sups:
         sups[facts.path] = file_sups
+    if facts.depends_on:
+        deps.update(facts.depends_on)
 
 
 def merge(result: ScanResult, facts: FileFacts) -> None:
@@ -364,7 +372,10 @@ class _Progress:
     def __enter__(self) -> Callable[[int], None]:
         import click
 
-        self._bar = click.progressbar(length=self.total, label="Analysing", file=sys.stderr)
+        # A run that may be replayed watches standard error for what a replay would have to
+        # repeat (advisor.replay); a bar is not such a thing, a replay has nothing to wait for.
+        stream = getattr(sys.stderr, "unwatched", sys.stderr)
+        self._bar = click.progressbar(length=self.total, label="Analysing", file=stream)
         bar = self._bar.__enter__()
         return bar.update
 
@@ -426,6 +437,7 @@ class Checked:
     result: ScanResult
     baseline: Baseline | None
     files: list[Path]
+    scan: Scan | None = None
 
 
 def check_files(request: CheckRequest) -> Checked:
@@ -448,7 +460,7 @@ def check_files(request: CheckRequest) -> Checked:
     if baseline is not None:
         findings, result.baselined = baseline.filter(findings)
     result.findings = sorted(findings, key=_order)
-    return Checked(result, baseline, scanned.files)
+    return Checked(result, baseline, scanned.files, scanned)
 
 
 def evaluate(result: ScanResult, request: CheckRequest) -> list[Finding]:

@@ -1,7 +1,8 @@
 """The ``treddy-advisor`` console script.
 
 Kept apart from ``advisor.cli`` so that ``check --daemon`` can hand its command line to the
-resident process (``advisor.resident``) before click and the analyzer are imported at all.
+resident process (``advisor.resident``), and a repeated ``check`` can be answered from its last
+report (``advisor.replay``), before click and the analyzer are imported at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ def entry() -> None:
         code = run_client([a for a in argv if a != "--daemon"])
         if code is not None:
             quick_exit(code)
+    elif argv[:1] == ["check"]:
+        from advisor import replay
+
+        try:
+            code = replay.attempt(argv)
+        except Exception:  # noqa: BLE001 - a record that cannot be used is a miss, never a failure
+            code = None
+        if code is not None:
+            quick_exit(code)
+        replay.start(argv)
     from advisor.cli import entry as run_here
 
     run_here()

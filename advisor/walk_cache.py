@@ -82,8 +82,12 @@ class WalkCache:
             record = WalkRecord(directories=saved["directories"], probes=saved["probes"])
             items = [AppEvidence(**item) for item in saved["items"]]
         except (KeyError, TypeError):
+            self._doc.pop("evidence", None)
             return None
-        return items if record.unchanged() else None
+        if not record.unchanged():
+            self._doc.pop("evidence", None)  # not what this run's evidence depends on
+            return None
+        return items
 
     def save_evidence(self, items: list[AppEvidence], record: WalkRecord) -> None:
         if not self._doc or _unsettled(record):
@@ -96,6 +100,15 @@ class WalkCache:
             "probes": record.lasting_probes(),
         }
         self._write()
+
+    def inputs(self) -> tuple[dict[str, int], list[str]] | None:
+        """The directories (path -> time seen) and probed files of the walk and of the
+        packaging evidence, once both are recorded: what a replay of the run depends on."""
+        evidence = self._doc.get("evidence")
+        if "directories" not in self._doc or not isinstance(evidence, dict):
+            return None
+        directories = {**self._doc["directories"], **evidence["directories"]}
+        return directories, [*self._doc["probes"], *evidence["probes"]]
 
     def _write(self) -> None:
         if not self.cache._ensure():
