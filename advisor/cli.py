@@ -426,17 +426,17 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         else:
             click.echo(fix_note, nl=False, err=True)
     _emit(text, output_file, color)
+    files = [(output_file, text)] if output_file is not None else []
     for extra in opts.get("extra_reports") or []:
-        _emit(_render(result, extra.fmt, rules, opts, False), extra.path)
+        files.append((extra.path, _render(result, extra.fmt, rules, opts, False)))
+        _emit(files[-1][1], extra.path)
     code = exit_code(result.findings, config.fail_on, bool(opts.get("exit_zero")))
-    _record(paths, opts, config, checked, text, code)
+    _record(paths, opts, config, checked, "" if output_file else text, files, code)
     return code
 
 
 # Options whose run does more than print a report: never answered from a record.
 _NOT_REPLAYED = (
-    "output_file",
-    "extra_reports",
     "fix",
     "show_diff",
     "write_baseline_file",
@@ -446,7 +446,13 @@ _NOT_REPLAYED = (
 
 
 def _record(
-    paths: list[str], opts: dict[str, Any], config: Any, checked: Any, text: str, code: int
+    paths: list[str],
+    opts: dict[str, Any],
+    config: Any,
+    checked: Any,
+    text: str,
+    reports: list[tuple[Path, str]],
+    code: int,
 ) -> None:
     """Keep this report for an unchanged repeat of the command (``advisor.replay``)."""
     from advisor import replay
@@ -470,7 +476,8 @@ def _record(
     files = [*probes, *(str(f) for f in checked.files), *sorted(scanned.depends_on)]
     files += [str(p) for p in _config_inputs(paths, opts, config)]
     files += [str(p) for p in (config.policy, opts.get("baseline_file")) if p]
-    recorder.save(str(cache_dir), directories, files, text, code)
+    written = [(str(path), content) for path, content in reports]
+    recorder.save(str(cache_dir), directories, files, text, written, code)
 
 
 def _config_inputs(paths: list[str], opts: dict[str, Any], config: Any) -> list[Path]:

@@ -19,12 +19,12 @@ A record depends on:
 - the configuration file and every ``pyproject.toml`` looked at on the way to it, the policy
   file and the baseline file.
 
-Only a plain report is recorded: the cache on, every argument a directory (pre-commit's file
-lists change with every commit; its hook has ``--daemon``), the report on standard output and
-nothing else written: no ``--fix``, ``--diff``, ``--output-file``, ``--report``, baseline
-writing or pruning, and nothing on standard error but the progress bar. A run that saw
-anything modified within two seconds of its start is not recorded: a second change within the
-same timestamp tick would go unnoticed (the stat index follows the same rule).
+Only a run that writes nothing but its reports is recorded: the cache on, every argument a
+directory (pre-commit's file lists change with every commit; its hook has ``--daemon``), no
+``--fix``, ``--diff``, baseline writing or pruning, and nothing on standard error but the
+progress bar. Report files (``--output-file``, ``--report``) are written again by a replay. A
+run that saw anything modified within two seconds of its start is not recorded: a second change
+within the same timestamp tick would go unnoticed (the stat index follows the same rule).
 """
 
 from __future__ import annotations
@@ -137,9 +137,9 @@ def attempt(argv: list[str]) -> int | None:
 
 def _replay(record: object, material: tuple[object, ...]) -> int | None:
     # Anything but what ``Recorder.save`` writes (another build, a damaged file) is a miss.
-    if not (isinstance(record, tuple) and len(record) == 6 and record[0] == material):
+    if not (isinstance(record, tuple) and len(record) == 7 and record[0] == material):
         return None
-    _, code_sig, directories, stamps, text, code = record
+    _, code_sig, directories, stamps, text, reports, code = record
     if code_sig != _code() or not isinstance(text, str) or not isinstance(code, int):
         return None
     try:
@@ -149,6 +149,11 @@ def _replay(record: object, material: tuple[object, ...]) -> int | None:
         for path, expected in stamps:
             if stamp(path) != expected:
                 return None
+        # The report files again, as the run wrote them (a failure: the run says why).
+        for path, content in reports:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(content)
     except (OSError, TypeError, ValueError):
         return None
     sys.stdout.write(text)
@@ -186,9 +191,11 @@ class Recorder:
         directories: dict[str, int],
         files: Iterable[str],
         text: str,
+        reports: list[tuple[str, str]],
         code: int,
     ) -> bool:
-        """Record ``text`` and ``code``; False when the inputs cannot vouch for a replay.
+        """Record the output (``text`` on standard output, ``reports`` as (path, content) files)
+        and ``code``; False when the inputs cannot vouch for a replay.
 
         ``directories`` are the walk's (path -> the time it saw); ``files`` every other path the
         run read or looked for, stamped now: anything changed since the run started has a later
@@ -202,7 +209,7 @@ class Recorder:
         stamps = [(path, stamp(path)) for path in dict.fromkeys(files)]
         if any(s is not None and s[1] >= limit for _, s in stamps):
             return False
-        record = (self.material, _code(), list(directories.items()), stamps, text, code)
+        record = (self.material, _code(), list(directories.items()), stamps, text, reports, code)
         place = os.path.join(cache_dir, DIR_NAME)
         target = os.path.join(place, _name(self.material))
         tmp = os.path.join(place, f".tmp-{os.getpid()}-{time.monotonic_ns()}")

@@ -188,15 +188,20 @@ def test_a_baseline_edit_is_seen(project: Path, tmp_path: Path) -> None:
     assert not after.replayed and after.code == 1
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [
-        ["--no-cache"],
-        ["--output-file", "report.txt"],
-        ["--report", "json:report.json"],
-        ["--diff"],
-    ],
-)
+def test_report_files_are_written_again(project: Path, tmp_path: Path) -> None:
+    out, extra = tmp_path / "reports" / "result.sarif", tmp_path / "r.json"
+    args = ["check", "app", "--format", "sarif", "-o", str(out), "--report", f"json:{extra}"]
+    first = advisor(project, *args)
+    assert first.code == 1 and first.out == ""
+    sarif, report = out.read_text(), extra.read_text()
+    out.unlink()
+    extra.write_text("stale")
+    again = advisor(project, *args)
+    assert again.replayed and (again.code, again.out) == (1, "")
+    assert out.read_text() == sarif and extra.read_text() == report
+
+
+@pytest.mark.parametrize("extra", [["--no-cache"], ["--diff"], ["--fix"]])
 def test_runs_that_do_more_than_print_are_never_recorded(project: Path, extra: list[str]) -> None:
     advisor(project, "check", "app", *extra)
     assert records(project) == []
