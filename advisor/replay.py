@@ -112,9 +112,9 @@ def _places(argv: list[str]) -> Iterable[str]:
 
 
 def _code() -> str:
-    from advisor.fingerprint import code_checksum
+    from advisor.fingerprint import code_signature
 
-    return code_checksum()
+    return code_signature()  # in full: this is for trust, not for a name
 
 
 def attempt(argv: list[str]) -> int | None:

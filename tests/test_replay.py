@@ -8,6 +8,7 @@ environment the record is keyed by).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -240,11 +241,7 @@ def test_a_record_is_found_from_a_subdirectory_and_in_a_given_cache_dir(
     assert advisor(project, "check", "app", f"--cache-dir={cache}").replayed
 
 
-def test_standard_error_output_other_than_the_progress_bar_prevents_a_record(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    import io
-
+def test_standard_error_output_other_than_the_progress_bar_prevents_a_record() -> None:
     raw = io.StringIO()
     watched = replay._Watched(raw)
     watched.write("")
@@ -265,3 +262,9 @@ def test_old_records_are_pruned(tmp_path: Path) -> None:
     kept = sorted(p.name for p in place.iterdir())
     assert len(kept) == replay.KEEP
     assert kept[0] == f"{5:04d}.marshal"  # the oldest went
+
+
+def test_the_console_script_looks_where_the_cache_is() -> None:
+    from advisor.config import CACHE_DIR_NAME
+
+    assert replay.CACHE_DIR_NAME == CACHE_DIR_NAME
