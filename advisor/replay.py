@@ -12,7 +12,8 @@ vouch for, and the check runs in full, as it would have anyway.
 A record depends on:
 
 - the command line, the working directory, the whole environment, whether standard output and
-  error are terminals, the interpreter, and the analyzer's own code and rule files;
+  error are terminals, the output's encoding, the interpreter and its flags, and the analyzer's
+  own code and rule files;
 - every directory the walk listed and every ignore file and repository marker it probed
   (``discovery.WalkRecord``), and the packaging files read for the application kind;
 - every checked file, and every other file a result was computed from, by size and time;
@@ -73,8 +74,10 @@ def _material(argv: list[str]) -> tuple[object, ...]:
         tuple(sorted(os.environ.items())),
         _isatty(sys.stdout),
         _isatty(sys.stderr),
+        getattr(sys.stdout, "encoding", None),
         sys.version,
         sys.executable,
+        tuple(sys.flags),  # -X utf8, -O, -I ...
     )
 
 

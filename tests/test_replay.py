@@ -173,6 +173,14 @@ def test_the_environment_and_the_command_line_are_part_of_the_key(project: Path)
     assert not advisor(project, "check", "app", env=other_env).replayed
     assert not advisor(project, "check", "app", "--select", "TRD301").replayed
     assert not advisor(project, "check", "./app").replayed
+    utf8 = subprocess.run(
+        [sys.executable, "-X", "utf8", "-X", "importtime", "-m", "advisor", "check", "app"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert "click" in utf8.stderr  # another interpreter flag: run in full
 
 
 def test_a_baseline_edit_is_seen(project: Path, tmp_path: Path) -> None:
