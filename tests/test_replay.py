@@ -276,3 +276,78 @@ def test_the_console_script_looks_where_the_cache_is() -> None:
     from advisor.config import CACHE_DIR_NAME
 
     assert replay.CACHE_DIR_NAME == CACHE_DIR_NAME
+
+
+def test_a_replay_always_says_what_a_run_without_any_cache_says(project: Path) -> None:
+    """Random edits of the tree; after each, the recorded command answers exactly what a run
+    that reads every file (``--no-cache``) answers, whether it was replayed or not."""
+    import random
+
+    rng = random.Random(20261129)
+    app = project / "app"
+    config = project / "pyproject.toml"
+    # All of different sizes: two contents of one size and one time are the blind spot this
+    # cache shares with Ruff's (a file rewritten without its time changing).
+    contents = [VIOLATING, CLEAN, "x = 1\n", VIOLATING.replace("client_secret", "secret")]
+    assert len({len(c) for c in contents}) == len(contents)
+
+    def python_files() -> list[Path]:
+        return sorted(app.rglob("*.py"))
+
+    def edit() -> list[Path]:
+        victim = rng.choice(python_files())
+        victim.write_text(rng.choice(contents))
+        return [victim]
+
+    def add() -> list[Path]:
+        folder = app / rng.choice(["", "sub", "sub/deeper"])
+        made = [d for d in (folder, *folder.parents) if not d.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        new = folder / f"m{rng.randrange(1000)}.py"
+        new.write_text(rng.choice(contents))
+        return [new, *made, *(d.parent for d in made), folder]
+
+    def remove() -> list[Path]:
+        files = python_files()
+        if len(files) < 2:
+            return []
+        victim = rng.choice(files)
+        victim.unlink()
+        return [victim.parent]
+
+    def rename() -> list[Path]:
+        victim = rng.choice(python_files())
+        target = victim.with_name(f"r{rng.randrange(1000)}.py")
+        victim.rename(target)
+        return [target, target.parent]
+
+    def configure() -> list[Path]:
+        ignored = rng.choice(["[]", '["TRD301"]', '["TRD2"]'])
+        config.write_text(f"[tool.treddy-advisor]\nignore = {ignored}\n")
+        return [config]
+
+    def gitignore() -> list[Path]:
+        ignore = project / ".gitignore"
+        created = not ignore.exists()
+        ignore.write_text(rng.choice(["", "sub/\n", "m*.py\n"]))
+        return [ignore, project] if created else [ignore]
+
+    def touch() -> list[Path]:
+        victim = rng.choice(python_files())
+        os.utime(victim)
+        return [victim]
+
+    operations = [edit, add, remove, rename, configure, gitignore, touch]
+    replays = 0
+    for step in range(12):
+        changed = rng.choice(operations)()
+        if rng.random() < 0.75:
+            # as if the change were older than a timestamp tick; what did not change keeps
+            # its time, so a record that overlooked a change would be replayed
+            age(*[p for p in changed if p.exists()], seconds=7200 - step)
+        for _ in range(2):
+            run = advisor(project, "check", "app")
+            truth = advisor(project, "check", "app", "--no-cache")
+            assert (run.code, run.out) == (truth.code, truth.out), (step, changed)
+            replays += run.replayed
+    assert replays >= 4  # the comparison has to have met replays to mean anything
