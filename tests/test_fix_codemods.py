@@ -29,6 +29,7 @@ CASES = {
     "authlib_client_kwargs": ({"TRD201"}, False),
     "raw_requests_dict_var": ({"TRD201"}, False),
     "raw_httpx_inline": ({"TRD201", "TRD402"}, False),
+    "raw_query_params": ({"TRD202"}, False),
     "raw_aiohttp": ({"TRD201", "TRD402"}, False),
     "session_verify_attr": ({"TRD402"}, False),
     "insecure_transport": ({"TRD403"}, False),
@@ -255,4 +256,33 @@ def token():
 """
     new, result, _ = run_fix(text, unsafe=True)
     assert [f.rule for f in result.findings] == ["TRD303"]
+    assert new == text
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # in the URL itself: rewriting the f-string is left to the author
+        'httpx.post(f"{TOKEN_URL}?client_id={cid}&client_secret={secret}", data=BODY)',
+        # a params mapping another call shares: removing its keys would change that call too
+        "httpx.post(TOKEN_URL, params=QUERY, data=BODY)",
+    ],
+)
+def test_credentials_in_the_query_are_reported_but_only_moved_from_a_params_mapping_of_the_call(
+    call: str,
+) -> None:
+    text = f"""\
+import httpx
+
+TOKEN_URL = "https://auth.treddy.com/oauth/token"
+BODY = {{"grant_type": "client_credentials", "scope": "deals:read"}}
+
+
+def token(cid, secret):
+    QUERY = {{"client_id": cid, "client_secret": secret}}
+    httpx.get("https://api.treddy.com/ping", params=QUERY)
+    return {call}.json()["access_token"]
+"""
+    new, result, _ = run_fix(text, unsafe=True)
+    assert "TRD202" in {f.rule for f in result.findings}
     assert new == text

@@ -266,6 +266,13 @@ def _analyse_request(
     )
     if body_fields is not None and ev.body_secret is not None and "data" in args:
         u.fix_hints["move_body_credentials_to_auth"] = True
+    if (
+        ev.body_secret is None
+        and qfields is not None
+        and "client_secret" in qfields.items
+        and (url_q is None or "client_secret" not in url_q.items)
+    ):
+        u.fix_hints["move_query_credentials_to_auth"] = True  # params=: the URL holds none
     if verify:
         transport_fact(
             ctx, call, f"TLS verification disabled on a {lib} token request", u.token_url

@@ -84,6 +84,28 @@ def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix 
     return Fix(f.rule, SAFE, actions, "send the client credentials in an HTTP Basic auth header")
 
 
+# --------------------------------------------------------------------------- TRD202
+
+
+def client_auth_query_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
+    call = tree.at(f.span, cst.Call)
+    usages = facts.usages_at(f.span)
+    if not isinstance(call, cst.Call) or not usages:
+        return None
+    actions = ActionSet()
+    for u in usages:
+        if u.fix_hints.get("move_query_credentials_to_auth"):
+            _move_body_credentials(tree, actions, call, u.library, "params")
+    if not actions:
+        return None
+    return Fix(
+        f.rule,
+        SAFE,
+        actions,
+        "send the client credentials in an HTTP Basic auth header, not the URL",
+    )
+
+
 def _switch_auth_method(tree: SourceTree, actions: ActionSet, where: dict) -> None:
     if where.get("path") not in (None, tree.path) or "line" not in where:
         return
@@ -97,10 +119,16 @@ def _switch_auth_method(tree: SourceTree, actions: ActionSet, where: dict) -> No
 
 
 def _move_body_credentials(
-    tree: SourceTree, actions: ActionSet, call: cst.Call, library: str
+    tree: SourceTree, actions: ActionSet, call: cst.Call, library: str, keyword: str = "data"
 ) -> None:
+    """Move client_id / client_secret from the mapping passed as ``keyword`` (the form body,
+    or ``params``: the query string) into the call's ``auth=``."""
     data_index = next(
-        (i for i, a in enumerate(call.args) if a.keyword is not None and a.keyword.value == "data"),
+        (
+            i
+            for i, a in enumerate(call.args)
+            if a.keyword is not None and a.keyword.value == keyword
+        ),
         None,
     )
     if data_index is None:
@@ -118,8 +146,11 @@ def _move_body_credentials(
     auth_ctor = None if has_auth else _basic_auth_constructor(tree, actions, library)
     if not has_auth and auth_ctor is None:
         return
-    for item, _ in fields.values():
-        actions.remove.add(id(item))
+    if body is data and _entries(body) == len(fields):
+        actions.remove.add(id(call.args[data_index]))  # nothing else in it: no empty params={}
+    else:
+        for item, _ in fields.values():
+            actions.remove.add(id(item))
     if has_auth:
         return
     cid, secret = fields["client_id"][1], fields["client_secret"][1]
@@ -148,6 +179,12 @@ def _move_body_credentials(
         return cst.Arg(value=value, keyword=cst.Name("auth"), equal=equal)
 
     actions.insert_args.setdefault(id(call), []).append((data_index, build))
+
+
+def _entries(body: cst.CSTNode) -> int:
+    if isinstance(body, cst.Dict):
+        return len(body.elements)
+    return len(body.args) if isinstance(body, cst.Call) else -1
 
 
 def _own_dict(tree: SourceTree, data: cst.BaseExpression, call: cst.Call) -> cst.CSTNode | None:
@@ -529,6 +566,7 @@ def _remove_keywords(actions: ActionSet, call: cst.Call, names: tuple[str, ...])
 CODEMODS: dict[str, Codemod] = {
     "TRD103": remove_auto_refresh,
     "TRD201": client_auth_to_basic,
+    "TRD202": client_auth_query_to_basic,
     "TRD301": secret_to_environment,
     "TRD302": secret_to_environment,
     "TRD303": pair_secret_to_environment,
