@@ -16,6 +16,9 @@ Rules (documented for users in ``docs/errors.md``):
   to walked entries only. As in git, ignore rules are for files git does not track: a file named
   on the command line (pre-commit names only tracked files) is checked even when a pattern
   matches it. A force-added ``local_settings.py`` is the file most likely to hold a secret.
+  A repository nested in the walked one (a directory with a ``.git`` of its own: a submodule, a
+  vendored checkout) answers to its own ignore files only, as in git, ripgrep and ag; the outer
+  rules decide only whether the walk enters it.
 * Symbolic links: links to directories are never followed (their targets are either inside a
   scanned root, where the walk reaches them anyway, or outside, where the scan must not go).
   A link to a file is followed only when its target lies inside a scanned root, and each real
@@ -368,11 +371,14 @@ class _Walker:
                 return SKIP_GITIGNORED
         return None
 
-    def excluded_entry(self, abs_dir: str, name: str, is_dir: bool, scan_base: str) -> bool:
+    def excluded_entry(
+        self, abs_dir: str, name: str, is_dir: bool, scan_base: str, repo: str | None = None
+    ) -> bool:
         """``excluded(..., walked=True)`` for an entry of a walked directory.
 
         Everything that depends on the directory alone (where the patterns are anchored, which
-        .gitignore files apply) is worked out once per directory, not once per entry.
+        .gitignore files apply) is worked out once per directory, not once per entry. ``repo``:
+        the repository nested in the walk that the directory belongs to, if any.
         """
         if abs_dir == self._root_parent:
             # an entry may be the project root itself, whose anchoring differs from its siblings'
@@ -380,7 +386,7 @@ class _Walker:
             return self.excluded(path, is_dir, scan_base, walked=True) is not None
         ctx = self._dir_contexts.get(abs_dir)
         if ctx is None:
-            ctx = self._dir_context(abs_dir, scan_base)
+            ctx = self._dir_context(abs_dir, scan_base, repo)
             self._dir_contexts[abs_dir] = ctx
         exclude_parts, ignores, ignore_parts, chain, outer = ctx
         suffix = "/" if is_dir else ""
@@ -394,19 +400,25 @@ class _Walker:
             return bool(ignores.decide_in(chain, [*ignore_parts, name], is_dir, outer))
         return False
 
-    def _dir_context(self, abs_dir: str, scan_base: str) -> tuple[Any, ...]:
+    def _dir_context(self, abs_dir: str, scan_base: str, repo: str | None) -> tuple[Any, ...]:
         exclude_parts = None
         if self.excludes is not None:
             base = self.project_root if _is_under(abs_dir, self.project_root) else scan_base
             exclude_parts = _rel_parts(abs_dir, base)
         ignores = ignore_parts = None
         chain: tuple[Any, ...] = ()
+        floor = None if repo is not None else self.floors.get(scan_base)
         if self.respect_gitignore:
-            ignores = self._gitignores_for(scan_base)
+            if repo is None:
+                ignores = self._gitignores_for(scan_base)
+            else:
+                if repo not in self.gitignores:
+                    self.gitignores[repo] = _Gitignores(repo, self.record)
+                ignores = self.gitignores[repo]
             ignore_parts = _rel_parts(abs_dir, ignores.base)
             if ignore_parts is not None:
-                chain = ignores._chain(tuple(ignore_parts), self.floors.get(scan_base))
-        return exclude_parts, ignores, ignore_parts, chain, scan_base not in self.floors
+                chain = ignores._chain(tuple(ignore_parts), floor)
+        return exclude_parts, ignores, ignore_parts, chain, floor is None
 
     def within_roots(self, real: str) -> bool:
         return any(_is_under(real, root) for root in self.roots)
@@ -445,14 +457,16 @@ class _Walker:
         # realpath system calls are needed (directory symlinks are never followed below).
         # Entry types come from the directory listing itself (d_type): most entries cost no
         # system call at all.
-        stack: list[tuple[Iterator[os.DirEntry[str]], str, str]] = []
+        # Each level also carries the repository its entries belong to: None for the walk's
+        # own (found from ``scan_base``), else a repository nested in it.
+        stack: list[tuple[Iterator[os.DirEntry[str]], str, str, str | None]] = []
         entries = self._list(str(top))
         if entries is not None:
             if self.record is not None:
                 self.record.directory(str(top))
-            stack.append((iter(entries), os.path.abspath(top), os.path.realpath(top)))
+            stack.append((iter(entries), os.path.abspath(top), os.path.realpath(top), None))
         while stack:
-            it, abs_dir, real_dir = stack[-1]
+            it, abs_dir, real_dir, repo = stack[-1]
             entry = next(it, None)
             if entry is None:
                 stack.pop()
@@ -469,14 +483,17 @@ class _Walker:
             if is_dir:
                 if name in SKIP_DIRS or name.endswith(SKIP_DIR_SUFFIXES):
                     continue
-                if self.excluded_entry(abs_dir, name, True, scan_base):
+                if self.excluded_entry(abs_dir, name, True, scan_base, repo):
                     continue
                 children = self._list(entry.path)
                 if children is None or any(c.name in ENVIRONMENT_MARKERS for c in children):
                     continue  # unreadable, or a virtualenv / conda environment
                 if self.record is not None:
                     self.record.directory(entry.path)
-                stack.append((iter(children), abspath, os.path.join(real_dir, name)))
+                # A repository nested in this one (a vendored checkout, a submodule, whose .git
+                # may be a file): as in git, its files answer to its own ignore rules only.
+                inner = abspath if any(c.name == ".git" for c in children) else repo
+                stack.append((iter(children), abspath, os.path.join(real_dir, name), inner))
                 continue
             path = Path(entry.path)
             if is_link:
@@ -490,7 +507,7 @@ class _Walker:
                     continue
             if not name.endswith(".py"):
                 continue
-            if self.excluded_entry(abs_dir, name, False, scan_base):
+            if self.excluded_entry(abs_dir, name, False, scan_base, repo):
                 continue
             if is_link:
                 try:

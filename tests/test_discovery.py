@@ -145,6 +145,42 @@ def test_a_repository_nested_in_the_project_has_its_own_rules(project: Path) -> 
     assert run("checkouts/sdk/src")[0] == ["checkouts/sdk/src/client.py"]
 
 
+@pytest.mark.parametrize("git_marker", ["directory", "file"])
+def test_a_repository_met_during_the_walk_answers_to_its_own_rules_only(
+    project: Path, git_marker: str
+) -> None:
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("local_settings.py\ngenerated/\nthird_party/\n")
+    touch(
+        project,
+        "local_settings.py",
+        "app.py",
+        "generated/api.py",
+        "vendor/sdk/local_settings.py",
+        "vendor/sdk/generated/client.py",
+        "vendor/sdk/build_out/gen.py",
+        "vendor/sdk/src/oauth.py",
+        "third_party/lib/.git/HEAD",
+        "third_party/lib/mod.py",
+    )
+    if git_marker == "directory":
+        (project / "vendor/sdk/.git/info").mkdir(parents=True)
+        (project / "vendor/sdk/.git/info/exclude").write_text("src/\n")
+    else:  # a submodule's checkout: .git is a file pointing into the outer repository
+        (project / "vendor/sdk/.git").write_text("gitdir: ../../.git/modules/sdk\n")
+    (project / "vendor/sdk/.gitignore").write_text("build_out/\n")
+    found = run(".")[0]
+    expected = [
+        "app.py",
+        "vendor/sdk/generated/client.py",  # the outer rules do not reach into it
+        "vendor/sdk/local_settings.py",
+    ]
+    if git_marker == "file":
+        expected.append("vendor/sdk/src/oauth.py")  # no info/exclude of its own there
+    assert found == sorted(expected)
+    assert "third_party/lib/mod.py" not in found  # ignored from outside: never entered
+
+
 def test_gitignore_does_not_apply_to_files_named_on_the_command_line(project: Path) -> None:
     # As in git, ignore rules concern untracked files; pre-commit names tracked files only, and a
     # force-added ignored file (local settings) is where secrets hide.
