@@ -13,10 +13,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from timestamps import age, age_tree
 
 from advisor import replay
 
@@ -25,18 +25,6 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="records are made on 
 FIXTURES = Path(__file__).parent / "fixtures" / "clients"
 VIOLATING = (FIXTURES / "body_secret_client.py").read_text()
 CLEAN = "import requests\n\nrequests.get('https://example.com/health', timeout=5)\n"
-
-
-def age(*paths: Path, seconds: int = 3600) -> None:
-    old = time.time() - seconds
-    for path in paths:
-        os.utime(path, (old, old), follow_symlinks=False)
-
-
-def age_tree(root: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
-        age(*(Path(dirpath) / n for n in [*dirnames, *filenames]))
-    age(root)
 
 
 @pytest.fixture

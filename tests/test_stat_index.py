@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from timestamps import age
 
 import advisor.source
 from advisor.cli import main
@@ -24,11 +23,6 @@ PLAIN = "import tkinter\n\nROOT = tkinter.Tk()  # a desktop app: evidence, no OA
 
 def run(*args: str):
     return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
-
-
-def age(path: Path) -> None:
-    old = time.time() - 3600
-    os.utime(path, (old, old))
 
 
 def test_unchanged_files_are_not_read_again(tmp_path: Path, monkeypatch) -> None:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from timestamps import age, age_tree
 
 from advisor import discovery
 from advisor.engine import ScanOptions, discover_files
-
-
-def age(*paths: Path, seconds: int = 3600) -> None:
-    for path in paths:
-        old = time.time() - seconds
-        os.utime(path, (old, old), follow_symlinks=False)
-
-
-def age_tree(root: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
-        age(*(Path(dirpath) / n for n in [*dirnames, *filenames]))
-    age(root)
 
 
 @pytest.fixture

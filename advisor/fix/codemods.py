@@ -61,11 +61,20 @@ Codemod = Callable[[SourceTree, Finding, FileFacts], "Fix | None"]
 # --------------------------------------------------------------------------- TRD201
 
 
-def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
+def _reported_call(
+    tree: SourceTree, f: Finding, facts: FileFacts
+) -> tuple[cst.Call, list[Usage]] | None:
+    """The call a finding points at, with the usages found there; None: nothing to fix."""
     call = tree.at(f.span, cst.Call)
     usages = facts.usages_at(f.span)
-    if not isinstance(call, cst.Call) or not usages:
+    return (call, usages) if isinstance(call, cst.Call) and usages else None
+
+
+def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
+    found = _reported_call(tree, f, facts)
+    if found is None:
         return None
+    call, usages = found
     actions = ActionSet()
     for u in usages:
         hints = u.fix_hints
@@ -88,10 +97,10 @@ def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix 
 
 
 def client_auth_query_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
-    call = tree.at(f.span, cst.Call)
-    usages = facts.usages_at(f.span)
-    if not isinstance(call, cst.Call) or not usages:
+    found = _reported_call(tree, f, facts)
+    if found is None:
         return None
+    call, usages = found
     actions = ActionSet()
     for u in usages:
         if u.fix_hints.get("move_query_credentials_to_auth"):
