@@ -23,11 +23,11 @@ def entry() -> None:
         from advisor import replay
 
         try:
-            code = replay.attempt(argv)
+            answer = replay.attempt(argv)
         except Exception:  # noqa: BLE001 - a record that cannot be used is a miss, never a failure
-            code = None
-        if code is not None:
-            quick_exit(code)
+            answer = None
+        if answer is not None:
+            quick_exit(replay.emit(*answer))
         replay.start(argv)
     from advisor.cli import entry as run_here
 

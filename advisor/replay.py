@@ -120,8 +120,10 @@ def _code() -> str:
     return code_signature()  # in full: this is for trust, not for a name
 
 
-def attempt(argv: list[str]) -> int | None:
-    """Print the recorded report of ``argv`` and return its exit code, if it still holds."""
+def attempt(argv: list[str]) -> tuple[str, int] | None:
+    """The recorded standard output and exit code of ``argv``, if the record still holds; its
+    report files are written again by then. Printing is the caller's (``emit``): from there on
+    the command is answered, whatever happens to the output."""
     if os.name != "posix":
         return None
     material = _material(argv)
@@ -138,7 +140,7 @@ def attempt(argv: list[str]) -> int | None:
     return None
 
 
-def _replay(record: object, material: tuple[object, ...]) -> int | None:
+def _replay(record: object, material: tuple[object, ...]) -> tuple[str, int] | None:
     # Anything but what ``Recorder.save`` writes (another build, a damaged file) is a miss.
     if not (isinstance(record, tuple) and len(record) == 7 and record[0] == material):
         return None
@@ -159,7 +161,17 @@ def _replay(record: object, material: tuple[object, ...]) -> int | None:
                 fh.write(content)
     except (OSError, TypeError, ValueError):
         return None
-    sys.stdout.write(text)
+    return text, code
+
+
+def emit(text: str, code: int) -> int:
+    """Print a replayed report; the exit status, 1 when the output is gone (``| head``), as
+    click makes it for a run of its own."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return code or 1
     return code
 
 

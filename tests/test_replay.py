@@ -343,3 +343,22 @@ def test_a_replay_always_says_what_a_run_without_any_cache_says(project: Path) -
             assert (run.code, run.out) == (truth.code, truth.out), (step, changed)
             replays += run.replayed
     assert replays >= 4  # the comparison has to have met replays to mean anything
+
+
+def test_a_replay_into_a_closed_pipe_ends_like_a_run_of_its_own(project: Path) -> None:
+    # SARIF: more than the output buffer, so that the write itself fails, not only the flush
+    assert len(advisor(project, "check", "app", "--format", "sarif").out) > io.DEFAULT_BUFFER_SIZE
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()  # gone before anything is written: the pipe is broken
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "advisor", "check", "app", "--format", "sarif"],
+        cwd=project,
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    reader.stdin.close()  # type: ignore[union-attr]
+    run = Run(done)
+    assert run.replayed  # answered from the record, not run again
+    assert run.code == 1 and "Traceback" not in run.err
