@@ -457,10 +457,11 @@ def _analyze_prefiltered(
     return facts
 
 
-# Stage-2 trigger for files without an OAuth library import: a literal right after a name that
-# can only mean a credential (see advisor/detectors/named_secrets.py).
+# Stage-2 trigger for files without an OAuth library import: a literal right after a name or a
+# subscript key that can only mean a credential (see advisor/detectors/named_secrets.py).
 LITERAL_AFTER_NAME = re.compile(
-    rb"(?:client_?secret|access_token|refresh_token)[\"']?\s*[:=]\s*[rRbBuU]*[\"']", re.IGNORECASE
+    rb"(?:client_?secret|access_token|refresh_token)[\"']?\]?\s*[:=]\s*[rRbBuU]*[\"']",
+    re.IGNORECASE,
 )
 NO_LIBRARY = "no HTTP or OAuth library imported"
 

@@ -28,6 +28,22 @@ def secrets_of(code: str, path: str = "app.py"):
             'token = {"access_token": "ya29.a0AfH6SMBx3k9vQ7Lw2", "refresh_token": "1//0gJx8r7Qm"}\n',
             [(1, "access_token"), (1, "refresh_token")],
         ),
+        # Authlib's Flask registry reads {NAME}_CLIENT_SECRET from the app's config
+        (
+            'app.config["TREDDY_CLIENT_SECRET"] = "tr_sk_live_9f8e7d6c5b4a39281706"\n',
+            [(1, "client_secret")],
+        ),
+        (
+            'os.environ["TREDDY_CLIENT_SECRET"] = "tr_sk_live_9f8e7d6c5b4a39281706"\n',
+            [(1, "client_secret")],
+        ),
+        (
+            "class Client:\n"
+            "    def __init__(self):\n"
+            '        self.client_secret = "tr_sk_live_9f8e7d6c5b4a39281706"\n',
+            [(3, "client_secret")],
+        ),
+        ('settings.REFRESH_TOKEN = "1//0gJx8r7QmXk2vLw9pZ"\n', [(1, "refresh_token")]),
     ],
 )
 def test_flagged(code, expected):
@@ -46,6 +62,14 @@ def test_flagged(code, expected):
         'access_token = "https://example.com/token"\n',
         'msg = {"access_token": "the access token we got back"}\n',
         'client_secret = os.environ["TREDDY_CLIENT_SECRET"]\n',
+        'app.config["TREDDY_CLIENT_SECRET"] = os.environ["TREDDY_CLIENT_SECRET"]\n',
+        'app.config["SECRET_KEY"] = "dev-9f8e7d6c5b4a39281706"\n',
+        'app.config["TREDDY_ACCESS_TOKEN_URL"] = "https://auth.treddy.com/oauth/token"\n',
+        'self.client_secret = "YOUR_CLIENT_SECRET"\n',
+        'os.environ["TREDDY_CLIENT_SECRET"] = "<paste it here>"\n',
+        # flask-dance: where the secret is to be read from, not the secret
+        'bp.from_config["client_secret"] = "GITHUB_OAUTH_CLIENT_SECRET"\n',
+        'CLIENT_SECRET = "TREDDY_CLIENT_SECRET"  # the variable to read\n',
     ],
 )
 def test_lookalikes_silent(code):

@@ -3,7 +3,8 @@
 Role-based detection (the other detectors) finds secrets by what an OAuth call does with them.
 This one covers the rest of issue 3's definition: a literal under a name that unambiguously means
 a client secret or a token — ``client_secret="..."`` passed to any factory, a ``"client_secret"``
-dict key, ``TREDDY_CLIENT_SECRET = "..."``. Deliberately narrow: ``TOKEN_URL``, ``token``,
+dict key, ``TREDDY_CLIENT_SECRET = "..."``, ``app.config["TREDDY_CLIENT_SECRET"] = "..."``,
+``self.client_secret = "..."``. Deliberately narrow: ``TOKEN_URL``, ``token``,
 ``password`` or ``secret_key`` are not OAuth credentials by name alone.
 """
 
@@ -48,6 +49,9 @@ _PROTOCOL_WORDS = frozenset(
     }
 )
 MIN_NAMED_SECRET = 8
+# "GITHUB_OAUTH_CLIENT_SECRET": the name of the place a secret is kept (an environment variable,
+# a config key, as in flask-dance's ``bp.from_config["client_secret"] = "..."``), not a secret.
+_NAME_OF_A_SETTING = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+")
 
 
 def _secret_shaped(value: str) -> bool:
@@ -62,6 +66,7 @@ def _secret_shaped(value: str) -> bool:
         and "://" not in v
         and " " not in v
         and v.lower() not in _PROTOCOL_WORDS
+        and not _NAME_OF_A_SETTING.fullmatch(v)
     )
 
 
@@ -105,6 +110,19 @@ def _candidates(ctx: ModuleContext):  # noqa: ANN202 - generator of (node, name,
                     b.value, (cst.SimpleString, cst.ConcatenatedString)
                 ):
                     yield b.value, name, b.value
+    # ``app.config["TREDDY_CLIENT_SECRET"] = "..."`` (Authlib's Flask registry reads it from
+    # there), ``os.environ[...] = "..."``, ``self.client_secret = "..."``
+    for scope in ctx.index.scopes.values():
+        for mutations in scope.mutations.values():
+            for m in mutations:
+                if not isinstance(m.value, (cst.SimpleString, cst.ConcatenatedString)):
+                    continue
+                if m.kind == "setitem" and m.key is not None:
+                    key = ctx.value(m.key)
+                    if isinstance(key, Text) and key.known:
+                        yield m.value, key.known, m.value
+                elif m.kind == "setattr" and m.path:
+                    yield m.value, m.path[-1], m.value
     for s in ctx.index.strings:
         parent = ctx.index.parent.get(id(s))
         if isinstance(parent, cst.DictElement) and parent.key is s:
