@@ -187,6 +187,31 @@ def test_urllib_request_is_reported_once():
 
 
 @pytest.mark.parametrize(
+    "send",
+    [
+        # the Request built inline, everything in it
+        """urllib.request.urlopen(urllib.request.Request(TOKEN_URL, data=body,
+                                             headers={"Authorization": "Basic " + basic}))""",
+        # the body given to urlopen, the header to the Request
+        """urllib.request.urlopen(
+            urllib.request.Request(TOKEN_URL, headers={"Authorization": "Basic " + basic}),
+            data=body)""",
+    ],
+)
+def test_urllib_request_built_inline_is_reported_once(send: str) -> None:
+    facts = analyse(
+        f"""
+        def token(basic):
+            body = urllib.parse.urlencode({{"grant_type": "client_credentials"}}).encode()
+            return json.load({send})
+        """
+    )
+    assert len(facts.usages) == 1
+    u = facts.usages[0]
+    assert (u.library, u.flow, u.client_auth) == ("urllib", "client_credentials", "basic")
+
+
+@pytest.mark.parametrize(
     ("grant", "flow", "operation"),
     [
         ("refresh_token", "refresh_token", "refresh"),
@@ -389,3 +414,35 @@ def test_prose_mentioning_response_type_is_not_an_authorization_url():
         """
     )
     assert facts.usages == []
+
+
+@pytest.mark.parametrize(
+    ("header", "secret_roles"),
+    [
+        # a literal credential: reported
+        ('"Basic cGFydG5lci1jbGllbnQ6dHJfc2tfbGl2ZV8wMDAw"', ["basic_header"]),
+        ('"Bearer ya29.a0AfH6SMBx3k9vQ7Lw2pZ"', ["access_token"]),
+        # a template whose hole is only known as None on one branch (urllib.request does this):
+        # "Basic None" is nobody's credential
+        ('"Basic %s" % auth', []),
+        ('"Bearer %s" % auth', []),
+        ('"Basic " + str(auth)', []),
+    ],
+)
+def test_only_a_literal_header_that_carries_a_credential_is_a_secret(
+    header: str, secret_roles: list[str]
+) -> None:
+    facts = analyse(
+        f"""
+        def open_with(user_passwd, host, proxy):
+            if proxy:
+                auth = base64.b64encode(user_passwd.encode()).decode("ascii")
+            else:
+                auth = None
+            headers = {{}}
+            if auth:
+                headers["Authorization"] = {header}
+            return urllib.request.urlopen(urllib.request.Request(host, headers=headers))
+        """
+    )
+    assert [s.role for s in facts.secrets] == secret_roles

@@ -109,6 +109,10 @@ _SECRET_PARAMS = re.compile(
     r"code_verifier|api_key|apikey|key|token)=)([^&#]*)",
     re.IGNORECASE,
 )
+# What a literal header must carry to hold a credential: "Basic " + base64("id:secret"), "Bearer "
+# + a token. "Basic %s" % auth, with auth known only as None on one branch, holds none.
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+_TOKEN_SHAPED = re.compile(r"[A-Za-z0-9+/=._~-]{8,}")
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/@:]*):([^/@]*)@", re.IGNORECASE)
 
 
@@ -219,12 +223,15 @@ def auth_from_headers(
             continue
         text = known_str(val)
         if text is not None:
-            low = text.strip().lower()
-            if low.startswith("basic "):
+            scheme, _, credentials = text.strip().partition(" ")
+            if scheme.lower() == "basic":
                 ev.basic = True
                 ev.notes.append("literal Basic Authorization header")
-                ctx.record_secret(val, "basic_header", "literal Basic Authorization header", where)
-            elif low.startswith("bearer "):
+                if _BASE64_TOKEN.fullmatch(credentials.strip()):
+                    ctx.record_secret(
+                        val, "basic_header", "literal Basic Authorization header", where
+                    )
+            elif scheme.lower() == "bearer" and _TOKEN_SHAPED.fullmatch(credentials.strip()):
                 ctx.record_secret(val, "access_token", "literal Bearer Authorization header", where)
             continue
         parts = basic_parts(val)

@@ -163,10 +163,17 @@ def _through_wrapper(ctx: ModuleContext, call: cst.Call) -> None:
 
 
 def _is_request_wrapped(ctx: ModuleContext, call: cst.Call, args: dict[str, V]) -> bool:
-    """``urlopen(Request(...))``: analyse the Request, not the urlopen as well."""
+    """``urlopen(Request(...))``: analyse the request once.
+
+    A Request built inline is analysed with the urlopen around it (which may add ``data=``), a
+    Request kept in a variable where it is built.
+    """
     url = args.get("url")
     if isinstance(url, CallV) and (url.qualname or "").endswith("Request"):
-        return True
+        return not any(
+            isinstance(a.value, cst.Call) and (a.keyword is None or a.keyword.value == "url")
+            for a in call.args[:1]
+        )
     parent = ctx.index.parent.get(id(call))
     if isinstance(parent, cst.Arg):
         outer = ctx.index.parent.get(id(parent))
