@@ -16,7 +16,8 @@ A record depends on:
   own code and rule files;
 - every directory the walk listed and every ignore file and repository marker it probed
   (``discovery.WalkRecord``), and the packaging files read for the application kind;
-- every checked file, and every other file a result was computed from, by size and time;
+- every checked file, and every other file a result was computed from, by size, modification
+  and change time (a ``chmod`` counts);
 - the configuration file and every ``pyproject.toml`` looked at on the way to it, the policy
   file and the baseline file.
 
@@ -41,7 +42,7 @@ TYPE_CHECKING = False  # typing itself costs 10 ms to import; type checkers read
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-FORMAT = 1
+FORMAT = 2
 DIR_NAME = "replay"
 # Records kept per cache directory: one per command line and environment in use.
 KEEP = 16
@@ -50,13 +51,17 @@ CACHE_DIR_NAME = ".treddy_advisor_cache"  # advisor.config.CACHE_DIR_NAME, witho
 CACHE_DIR_FLAG = "--cache-dir"
 
 
-def stamp(path: str) -> tuple[int, int] | None:
-    """Size and modification time, or None for a path that is not there."""
+def stamp(path: str) -> tuple[int, int, int] | None:
+    """Size, modification and change time, or None for a path that is not there.
+
+    The change time moves with a ``chmod`` too: a file that could not be read, and is readable
+    now, is read again, not replayed as unreadable.
+    """
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _isatty(stream: object) -> bool:
@@ -142,15 +147,12 @@ def attempt(argv: list[str]) -> tuple[str, int] | None:
 
 def _replay(record: object, material: tuple[object, ...]) -> tuple[str, int] | None:
     # Anything but what ``Recorder.save`` writes (another build, a damaged file) is a miss.
-    if not (isinstance(record, tuple) and len(record) == 7 and record[0] == material):
+    if not (isinstance(record, tuple) and len(record) == 6 and record[0] == material):
         return None
-    _, code_sig, directories, stamps, text, reports, code = record
+    _, code_sig, stamps, text, reports, code = record
     if code_sig != _code() or not isinstance(text, str) or not isinstance(code, int):
         return None
     try:
-        for path, mtime in directories:
-            if os.stat(path).st_mtime_ns != mtime:
-                return None
         for path, expected in stamps:
             if stamp(path) != expected:
                 return None
@@ -219,12 +221,18 @@ class Recorder:
         if self.stderr.written or os.name != "posix":
             return False
         limit = self.started_ns - SETTLE_NS
-        if any(mtime >= limit for mtime in directories.values()):
-            return False
-        stamps = [(path, stamp(path)) for path in dict.fromkeys(files)]
-        if any(s is not None and s[1] >= limit for _, s in stamps):
-            return False
-        record = (self.material, _code(), list(directories.items()), stamps, text, reports, code)
+        stamps: list[tuple[str, tuple[int, int, int] | None]] = []
+        for path, seen in directories.items():
+            now = stamp(path)
+            if now is None or now[1] != seen or seen >= limit:
+                return False  # listed as it was when the walk saw it, or not at all
+            stamps.append((path, now))
+        for path in dict.fromkeys(files):
+            now = stamp(path)
+            if now is not None and now[1] >= limit:
+                return False
+            stamps.append((path, now))
+        record = (self.material, _code(), stamps, text, reports, code)
         place = os.path.join(cache_dir, DIR_NAME)
         target = os.path.join(place, _name(self.material))
         tmp = os.path.join(place, f".tmp-{os.getpid()}-{time.monotonic_ns()}")

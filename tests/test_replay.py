@@ -104,6 +104,19 @@ def test_an_edited_file_is_checked_again(project: Path) -> None:
     assert after.code == 0 and "TRD301" not in after.out
 
 
+def test_a_file_rewritten_with_its_old_size_and_time_is_not_replayed(project: Path) -> None:
+    advisor(project, "check", "app")
+    client = project / "app" / "client.py"
+    before = client.stat()
+    client.write_text(VIOLATING.replace("tr_", "xx_"))  # same length
+    os.utime(client, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (client.stat().st_size, client.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert not advisor(project, "check", "app").replayed  # its change time tells
+
+
 def test_a_new_file_is_found(project: Path) -> None:
     advisor(project, "check", "app")
     (project / "app" / "extra").mkdir()
