@@ -117,6 +117,17 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_not_replayed(project: Pa
     assert not advisor(project, "check", "app").replayed  # its change time tells
 
 
+def test_installing_a_package_is_seen(project: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    age(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    advisor(project, "check", "app", env=env)
+    assert advisor(project, "check", "app", env=env).replayed
+    (site / "libcst-9.9.dist-info").mkdir()  # what pip leaves behind
+    assert not advisor(project, "check", "app", env=env).replayed
+
+
 def test_a_new_file_is_found(project: Path) -> None:
     advisor(project, "check", "app")
     (project / "app" / "extra").mkdir()
