@@ -7,13 +7,15 @@ nothing to import (``hashlib`` is imported only for ``code_digest``).
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 
 _SIGNATURE: str | None = None
 
 
 def code_signature() -> str:
-    """Names, sizes and modification times of the analyzer's sources and rule files.
+    """Names, sizes and modification times of the analyzer's sources and rule files, and of the
+    parser's version file.
 
     The version alone is not enough: an editable install or a patched release changes what the
     detectors find without changing the version, and a stale cache would hide that silently.
@@ -44,8 +46,26 @@ def code_signature() -> str:
                         continue
                     rel = f"{rel_top}/{name}" if rel_top else name
                     parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}|")
+    parts.append(_parser_signature())
     _SIGNATURE = "".join(parts)
     return _SIGNATURE
+
+
+# What the analysis also depends on: the parser. An upgraded libcst may parse or position a
+# construct differently; its version file is found on the import path without importing it.
+_PARSER_FILES = ("libcst/_version.py", "libcst/__init__.py")
+
+
+def _parser_signature() -> str:
+    for entry in sys.path:
+        for rel in _PARSER_FILES:
+            path = os.path.join(entry or ".", *rel.split("/"))
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            return f"{rel}:{st.st_size}:{st.st_mtime_ns}|"
+    return "libcst:absent|"
 
 
 def code_digest() -> str:

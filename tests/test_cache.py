@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from advisor.cache import FactsCache, cache_key, decode, default_cache_dir
 from advisor.model import (
@@ -133,3 +136,20 @@ def test_unwritable_location_is_silently_uncached(tmp_path: Path) -> None:
     cache = FactsCache(blocker / "cache", cache_key("p", "c"))
     cache.put("app.py", "d", sample_facts(), [])
     assert cache.get("app.py", "d") is None
+
+
+def test_the_key_changes_when_the_parser_is_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor import fingerprint
+
+    site = tmp_path / "site"
+    (site / "libcst").mkdir(parents=True)
+    version = site / "libcst" / "_version.py"
+    version.write_text('__version__ = "1.8.0"\n')
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    monkeypatch.setattr(fingerprint, "_SIGNATURE", None)
+    before = cache_key("p", "c")
+    version.write_text('__version__ = "1.10.0"\n')  # pip replaces the package
+    monkeypatch.setattr(fingerprint, "_SIGNATURE", None)
+    assert cache_key("p", "c") != before
