@@ -13,8 +13,8 @@ A record depends on:
 
 - the command line, the working directory, the whole environment, whether standard output and
   error are terminals, the output's encoding, the interpreter and its flags, the analyzer's own
-  code and rule files, and the directories of the import path (a package installed, upgraded or
-  removed changes its site-packages directory's time);
+  code and rule files, and the package directories of the import path (a package installed,
+  upgraded or removed changes its site-packages directory's time);
 - every directory the walk listed and every ignore file and repository marker it probed
   (``discovery.WalkRecord``), and the packaging files read for the application kind;
 - every checked file, and every other file a result was computed from, by size, modification
@@ -228,9 +228,11 @@ class Recorder:
             if now is None or now[1] != seen or seen >= limit:
                 return False  # listed as it was when the walk saw it, or not at all
             stamps.append((path, now))
-        # The import path's directories: installing or removing a package (a new libcst)
-        # changes the time of the site-packages directory it goes into.
-        environment = [p for p in sys.path if p and os.path.isdir(p)]
+        # The import path's package directories: installing or removing a package (a new
+        # libcst) changes the time of the site-packages directory it goes into.
+        environment = [
+            p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
+        ]
         for path in dict.fromkeys([*files, *environment]):
             now = stamp(path)
             if now is not None and now[1] >= limit:

@@ -118,8 +118,8 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_not_replayed(project: Pa
 
 
 def test_installing_a_package_is_seen(project: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    site.mkdir()
+    site = tmp_path / "lib" / "site-packages"
+    site.mkdir(parents=True)
     age(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
     advisor(project, "check", "app", env=env)
