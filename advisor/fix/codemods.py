@@ -61,22 +61,26 @@ Codemod = Callable[[SourceTree, Finding, FileFacts], "Fix | None"]
 # --------------------------------------------------------------------------- TRD201
 
 
-def _reported_call(
-    tree: SourceTree, f: Finding, facts: FileFacts
-) -> tuple[cst.Call, list[Usage]] | None:
-    """The call a finding points at, with the usages found there; None: nothing to fix."""
+def _safe_fix_per_usage(
+    tree: SourceTree,
+    f: Finding,
+    facts: FileFacts,
+    apply: Callable[[ActionSet, cst.Call, Usage], None],
+    title: str,
+) -> Fix | None:
+    """A safe fix made of what ``apply`` does for each usage found at the reported call."""
     call = tree.at(f.span, cst.Call)
     usages = facts.usages_at(f.span)
-    return (call, usages) if isinstance(call, cst.Call) and usages else None
+    if not isinstance(call, cst.Call) or not usages:
+        return None
+    actions = ActionSet()
+    for u in usages:
+        apply(actions, call, u)
+    return Fix(f.rule, SAFE, actions, title) if actions else None
 
 
 def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
-    found = _reported_call(tree, f, facts)
-    if found is None:
-        return None
-    call, usages = found
-    actions = ActionSet()
-    for u in usages:
+    def apply(actions: ActionSet, call: cst.Call, u: Usage) -> None:
         hints = u.fix_hints
         if hints.get("include_client_id"):
             _remove_keywords(actions, call, ("include_client_id",))
@@ -88,31 +92,21 @@ def client_auth_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix 
             _remove_keywords(actions, call, ("client_secret",))
         if hints.get("move_body_credentials_to_auth"):
             _move_body_credentials(tree, actions, call, u.library)
-    if not actions:
-        return None
-    return Fix(f.rule, SAFE, actions, "send the client credentials in an HTTP Basic auth header")
+
+    title = "send the client credentials in an HTTP Basic auth header"
+    return _safe_fix_per_usage(tree, f, facts, apply, title)
 
 
 # --------------------------------------------------------------------------- TRD202
 
 
 def client_auth_query_to_basic(tree: SourceTree, f: Finding, facts: FileFacts) -> Fix | None:
-    found = _reported_call(tree, f, facts)
-    if found is None:
-        return None
-    call, usages = found
-    actions = ActionSet()
-    for u in usages:
+    def apply(actions: ActionSet, call: cst.Call, u: Usage) -> None:
         if u.fix_hints.get("move_query_credentials_to_auth"):
             _move_body_credentials(tree, actions, call, u.library, "params")
-    if not actions:
-        return None
-    return Fix(
-        f.rule,
-        SAFE,
-        actions,
-        "send the client credentials in an HTTP Basic auth header, not the URL",
-    )
+
+    title = "send the client credentials in an HTTP Basic auth header, not the URL"
+    return _safe_fix_per_usage(tree, f, facts, apply, title)
 
 
 def _switch_auth_method(tree: SourceTree, actions: ActionSet, where: dict) -> None:
