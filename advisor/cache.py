@@ -28,6 +28,13 @@ from advisor.model import AppEvidence, FileFacts
 from advisor.suppressions import Suppression
 
 CACHE_FORMAT = 1
+# Marks the directory as a cache to backup tools (https://bford.info/cachedir/), and as ours
+# to `treddy-advisor clean`.
+CACHEDIR_TAG = "CACHEDIR.TAG"
+CACHEDIR_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# treddy-advisor cache; see https://bford.info/cachedir/\n"
+)
 # Key directories not used for this long are removed when a new key directory is created.
 STALE_SECONDS = 14 * 24 * 3600
 
@@ -57,13 +64,9 @@ class FactsCache:
             gitignore = self.base / ".gitignore"
             if not gitignore.exists():
                 _atomic_write(gitignore, "# Created by treddy-advisor.\n*\n")
-            tag = self.base / "CACHEDIR.TAG"
+            tag = self.base / CACHEDIR_TAG
             if not tag.exists():
-                _atomic_write(
-                    tag,
-                    "Signature: 8a477f597d28d172789f06886806bc55\n"
-                    "# treddy-advisor cache; see https://bford.info/cachedir/\n",
-                )
+                _atomic_write(tag, CACHEDIR_TAG_TEXT)
             if fresh:
                 self._prune_stale()
         except OSError:

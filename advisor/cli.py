@@ -560,6 +560,10 @@ from advisor.cli_report import report as report_command  # noqa: E402
 
 main.add_command(report_command)
 
+from advisor.cli_clean import clean_command  # noqa: E402
+
+main.add_command(clean_command)
+
 
 def entry() -> None:
     """``main`` with a quick exit (``advisor.launcher.quick_exit``).
