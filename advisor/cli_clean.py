@@ -8,7 +8,6 @@ mistyped ``--cache-dir`` cannot delete anything else.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -59,6 +58,8 @@ def clean_command(
     if not cache_dir.is_dir() or not is_our_cache(cache_dir):
         raise UserError(f"{cache_dir} is not a treddy-advisor cache (no CACHEDIR.TAG); not removed")
     files = sum(1 for p in cache_dir.rglob("*") if p.is_file())
+    import shutil  # not on the way of a check
+
     try:
         shutil.rmtree(cache_dir)
     except OSError as exc:
