@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from advisor.cli_options import config_file_options
+
 
 def is_our_cache(directory: Path) -> bool:
     from advisor.cache import CACHEDIR_TAG, CACHEDIR_TAG_TEXT
@@ -30,13 +32,7 @@ def is_our_cache(directory: Path) -> bool:
     type=click.Path(file_okay=False, path_type=Path),
     help="The cache directory to remove (default: the one `check PATHS` uses).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: nearest pyproject.toml with [tool.treddy-advisor]).",
-)
-@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@config_file_options
 def clean_command(
     paths: tuple[str, ...], cache_dir: Path | None, config_file: Path | None, isolated: bool
 ) -> None:

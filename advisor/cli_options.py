@@ -1,4 +1,5 @@
-"""Options shared by the commands that run the pipeline (``check`` and ``report``)."""
+"""Options shared by the commands that run the pipeline (``check`` and ``report``) or find the
+project's configuration (``clean``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import click
 F = TypeVar("F", bound=Callable[..., object])
 
 
-def config_options(f: F) -> F:
-    """``--policy``, ``--config`` and ``--isolated``, in that order in the help."""
+def config_file_options(f: F) -> F:
+    """``--config`` and ``--isolated``: how the configuration is found."""
     f = click.option("--isolated", is_flag=True, help="Ignore all configuration files.")(f)
     f = click.option(
         "--config",
@@ -20,6 +21,12 @@ def config_options(f: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Configuration file (default: nearest pyproject.toml with [tool.treddy-advisor]).",
     )(f)
+    return f
+
+
+def config_options(f: F) -> F:
+    """``--policy``, ``--config`` and ``--isolated``, in that order in the help."""
+    f = config_file_options(f)
     f = click.option(
         "--policy",
         "policy_file",
