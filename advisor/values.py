@@ -211,7 +211,10 @@ B64_FUNCS = {
 PASSTHROUGH_METHODS = {"encode", "decode", "strip", "rstrip", "lstrip", "lower", "upper"}
 URLENCODERS = {"urllib.parse.urlencode", "urllib.urlencode", "urlencode"}
 QUOTERS = {"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.quote", "urllib.quote_plus"}
-MAX_DEPTH = 14
+# How deep one value may be followed (each name, call, attribute and inlined helper adds to it).
+# 16 reaches a Basic header built by a method wrapper around a module helper from attributes
+# set in __init__ (spotipy); the bound keeps pathological code cheap.
+MAX_DEPTH = 16
 
 
 def _string_value(node: cst.SimpleString) -> str | None:

@@ -446,3 +446,29 @@ def test_only_a_literal_header_that_carries_a_credential_is_a_secret(
         """
     )
     assert [s.role for s in facts.secrets] == secret_roles
+
+
+def test_basic_header_from_a_method_wrapping_a_module_helper_keeps_the_secret_source() -> None:
+    # spotipy's shape: __init__ stores the credentials, a method hands them to a module helper
+    u = only_usage(
+        """
+        def _make_authorization_headers(client_id, client_secret):
+            auth_header = base64.b64encode(str(client_id + ":" + client_secret).encode("ascii"))
+            return {"Authorization": f"Basic {auth_header.decode('ascii')}"}
+
+        class Credentials:
+            def __init__(self, client_id=None, client_secret=None):
+                self.client_id = client_id
+                self.client_secret = client_secret
+
+            def _make_authorization_headers(self):
+                return _make_authorization_headers(self.client_id, self.client_secret)
+
+            def get_token(self):
+                headers = self._make_authorization_headers()
+                return requests.post(TOKEN_URL, data={"grant_type": "client_credentials"},
+                                     headers=headers)
+        """
+    )
+    assert u.client_auth == "basic"
+    assert u.secret_source == "parameter"
