@@ -273,9 +273,15 @@ def _prune(place: str) -> None:
 _current: Recorder | None = None
 
 
-def start(argv: list[str]) -> Recorder:
-    """Let this process's check be recorded; standard error is watched from now on."""
+def start(argv: list[str]) -> Recorder | None:
+    """Let this process's check be recorded; standard error is watched from now on.
+
+    Not on other systems than POSIX (records are never made there), nor without a standard
+    error stream to watch.
+    """
     global _current
+    if os.name != "posix" or sys.stderr is None:
+        return None
     _current = Recorder(argv)
     sys.stderr = _current.stderr  # type: ignore[assignment]
     return _current
