@@ -36,7 +36,13 @@ from advisor.model import (
     TransportFact,
     Usage,
 )
-from advisor.urls import display_url, host_of, is_loopback, is_plain_http
+from advisor.urls import (
+    display_url,
+    domain_after_placeholder,
+    host_of,
+    is_loopback,
+    is_plain_http,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,7 +146,7 @@ class Policy:
         """True: the URL is the provider's; False: clearly another host; None: cannot tell."""
         host = host_of(url)
         if host is None:
-            return None
+            return self._partial_host_matches(domain_after_placeholder(url))
         assert url is not None
         if any(fnmatchcase(host, p) for p in self.hosts):
             return True
@@ -149,6 +155,20 @@ class Policy:
             return True
         if any(fnmatchcase(host, p) for p in self.neutral_hosts) or is_loopback(host):
             return None
+        return False
+
+    def _partial_host_matches(self, domain: str | None) -> bool | None:
+        """``provider_matches`` for a host whose leftmost labels are unresolved
+        (``{tenant}.salesforce.com``): the domain it ends in can still tell."""
+        if domain is None or self.url_patterns:
+            return None  # a gateway pattern is about the whole URL: it cannot be ruled out
+        some_host = f"unresolved.{domain}"
+        if any(fnmatchcase(some_host, p) for p in self.hosts):
+            return True
+        if any(fnmatchcase(some_host, p) for p in self.neutral_hosts):
+            return None
+        if any(p == domain or p.endswith("." + domain) for p in self.hosts):
+            return None  # api.{region}.treddy.com-like: a provider host may be behind it
         return False
 
     def is_user_endpoint(self, url: str | None) -> bool:

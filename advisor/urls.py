@@ -23,6 +23,30 @@ def host_of(url: str | None) -> str | None:
     return host.lower().rstrip(".")
 
 
+def domain_after_placeholder(url: str | None) -> str | None:
+    """The domain that a host with an unresolved leading part ends in: ``salesforce.com`` for
+    ``https://{…}.salesforce.com/...``; None when the host is resolved, or a placeholder hides
+    more than its leftmost labels, or fewer than two labels are left."""
+    if not url or not isinstance(url, str) or "://" not in url:
+        return None
+    netloc = url.strip().split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = netloc.rsplit("@", 1)[-1].lower()
+    if ":" in host:  # a port (IPv6 literals have no placeholders in front)
+        host = host.rsplit(":", 1)[0]
+    marks = [host.rfind(c) for c in "{}<>$%"]
+    last = max(marks)
+    if last < 0:
+        return None
+    rest = host[last + 1 :]
+    if not rest.startswith(".") or rest.count(".") < 2:
+        return None
+    domain = rest[1:].rstrip(".")
+    labels = domain.split(".")
+    if not all(label and label.replace("-", "").isalnum() for label in labels):
+        return None
+    return domain
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True

@@ -112,6 +112,15 @@ def test_decision_rule_support_follows_the_flow_table(tmp_path):
         ("/oauth/token", None),
         ("{base_url}/oauth/token", None),
         ("https://{host}/oauth/token", None),
+        # only the leftmost labels unresolved: the domain still tells
+        ("https://{…}.salesforce.com/services/oauth2/token", False),
+        ("https://{…}.my.salesforce.com:8443/services/oauth2/token", False),
+        ("https://{…}.treddy.com/oauth/token", True),
+        ("https://api.{…}.treddy.com/oauth/token", True),
+        ("https://{…}.treddy.com.evil.net/oauth/token", False),
+        ("https://{…}.example.com/oauth/token", None),
+        ("https://{…}.com/oauth/token", None),
+        ("https://treddy.com{…}/oauth/token", None),
         ("", None),
         (None, None),
     ],
@@ -127,6 +136,8 @@ def test_url_patterns_claim_a_gateway_host(tmp_path):
     policy = load_policy(write_policy(tmp_path, text))
     assert policy.provider_matches("https://gateway.acme.internal/treddy/oauth/token") is True
     assert policy.provider_matches("https://gateway.acme.internal/github/token") is False
+    # a gateway pattern is about whole URLs: an unresolved host cannot be ruled out
+    assert policy.provider_matches("https://{…}.salesforce.com/services/oauth2/token") is None
 
 
 @pytest.mark.parametrize(
