@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.model import Credential, ScanResult, Span, Usage
 from advisor.policy import PolicyError, evaluate, load_policy, parse_policy
@@ -294,3 +296,20 @@ def test_policy_flip_of_client_credentials_makes_it_unsupported(tmp_path):
     findings = evaluate(result, load_policy(write_policy(tmp_path, text)))
     assert [f.rule for f in findings] == ["TRD101"]
     assert "supports none" in findings[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab.-:/@{}…?#%$<>", max_size=40),
+    st.sampled_from(["https://", "http://", ""]),
+)
+def test_the_domain_after_a_placeholder_is_a_plain_domain_of_the_url(tail: str, scheme: str):
+    from advisor.urls import domain_after_placeholder
+
+    url = scheme + tail
+    domain = domain_after_placeholder(url)
+    if domain is not None:
+        labels = domain.split(".")
+        assert len(labels) >= 2 and all(label.replace("-", "").isalnum() for label in labels)
+        assert domain in url.lower()
+        assert load_policy().provider_matches(url) in (True, False, None)
