@@ -486,10 +486,16 @@ class _Walker:
                 if self.excluded_entry(abs_dir, name, True, scan_base, repo):
                     continue
                 children = self._list(entry.path)
-                if children is None or any(c.name in ENVIRONMENT_MARKERS for c in children):
-                    continue  # unreadable, or a virtualenv / conda environment
+                if children is None:
+                    if self.record is not None:
+                        # a later chmod changes no directory time: the walk cannot vouch
+                        self.record.unreliable = True
+                    continue
                 if self.record is not None:
+                    # also an environment's: losing its marker changes its time, not its parent's
                     self.record.directory(entry.path)
+                if any(c.name in ENVIRONMENT_MARKERS for c in children):
+                    continue  # a virtualenv / conda environment
                 # A repository nested in this one (a vendored checkout, a submodule, whose .git
                 # may be a file): as in git, its files answer to its own ignore rules only.
                 inner = abspath if any(c.name == ".git" for c in children) else repo

@@ -72,6 +72,37 @@ def test_a_removed_directory_is_noticed(tree: Path, tmp_path: Path) -> None:
     assert "tools/run.py" not in names(discover_files(["."], options(tmp_path)))
 
 
+def test_an_environment_that_loses_its_marker_is_walked_again(tree: Path, tmp_path: Path) -> None:
+    env = tree / "sandbox"
+    (env / "lib").mkdir(parents=True)
+    (env / "lib" / "tool.py").write_text("x = 1\n")
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    age_tree(tree)
+    assert "sandbox/lib/tool.py" not in names(discover_files(["."], options(tmp_path)))
+    before = tree.stat()
+    (env / "pyvenv.cfg").unlink()  # no longer an environment: its files are project code
+    # the parent's time says nothing (and is put back exactly): only the environment's own can
+    os.utime(tree, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "sandbox/lib/tool.py" in names(discover_files(["."], options(tmp_path)))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can list any directory")
+def test_an_unlistable_directory_is_not_trusted_to_a_recorded_walk(
+    tree: Path, tmp_path: Path
+) -> None:
+    locked = tree / "locked"
+    locked.mkdir()
+    (locked / "client.py").write_text("x = 1\n")
+    locked.chmod(0)
+    try:
+        age_tree(tree)
+        assert "locked/client.py" not in names(discover_files(["."], options(tmp_path)))
+        locked.chmod(0o755)  # a chmod changes no directory's modification time
+        assert "locked/client.py" in names(discover_files(["."], options(tmp_path)))
+    finally:
+        locked.chmod(0o755)
+
+
 def test_a_gitignore_edited_in_place_is_noticed(tree: Path, tmp_path: Path) -> None:
     discover_files(["."], options(tmp_path))
     (tree / ".gitignore").write_text("generated/\ntools/\n")
