@@ -13,8 +13,9 @@ A record depends on:
 
 - the command line, the working directory, the whole environment, whether standard output and
   error are terminals, the output's encoding, the interpreter and its flags, the analyzer's own
-  code and rule files, and the package directories of the import path (a package installed,
-  upgraded or removed changes its site-packages directory's time);
+  code and rule files and libcst's version (``fingerprint.code_signature``), and the package
+  directories of the import path (a package installed, upgraded or removed changes its
+  site-packages directory's time);
 - every directory the walk listed and every ignore file and repository marker it probed
   (``discovery.WalkRecord``), and the packaging files read for the application kind;
 - every checked file, and every other file a result was computed from, by size, modification
