@@ -224,11 +224,8 @@ class Recorder:
             return False
         limit = self.started_ns - SETTLE_NS
         stamps: list[tuple[str, tuple[int, int, int] | None]] = []
-        for path, seen in directories.items():
-            now = stamp(path)
-            if now is None or now[1] != seen or seen >= limit:
-                return False  # listed as it was when the walk saw it, or not at all
-            stamps.append((path, now))
+        # Files first: a file just edited is what most often refuses a record (and, in the
+        # record, what most often ends a replay), before the thousands of directories.
         # The import path's package directories: installing or removing a package (a new
         # libcst) changes the time of the site-packages directory it goes into.
         environment = [
@@ -238,6 +235,11 @@ class Recorder:
             now = stamp(path)
             if now is not None and now[1] >= limit:
                 return False
+            stamps.append((path, now))
+        for path, seen in directories.items():
+            now = stamp(path)
+            if now is None or now[1] != seen or seen >= limit:
+                return False  # listed as it was when the walk saw it, or not at all
             stamps.append((path, now))
         record = (self.material, _code(), stamps, text, reports, code)
         place = os.path.join(cache_dir, DIR_NAME)

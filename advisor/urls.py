@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+# Detectors keep unresolved parts of f-strings and format strings as placeholders.
+_PLACEHOLDER_CHARS = "{}<>$%"
 
-def host_of(url: str | None) -> str | None:
-    """The host of an absolute URL, or None when the URL is missing, relative or unresolved."""
+
+def _hostname(url: str | None) -> str | None:
+    """The host part of an absolute URL as written, placeholders included."""
     if not url or not isinstance(url, str):
         return None
     text = url.strip()
@@ -17,30 +20,28 @@ def host_of(url: str | None) -> str | None:
         host = urlsplit(text).hostname
     except ValueError:
         return None
-    # Detectors keep unresolved parts of f-strings and format strings as placeholders.
-    if not host or any(c in host for c in "{}<>$%"):
+    return host.lower().rstrip(".") if host else None
+
+
+def host_of(url: str | None) -> str | None:
+    """The host of an absolute URL, or None when the URL is missing, relative or unresolved."""
+    host = _hostname(url)
+    if not host or any(c in host for c in _PLACEHOLDER_CHARS):
         return None
-    return host.lower().rstrip(".")
+    return host
 
 
 def domain_after_placeholder(url: str | None) -> str | None:
     """The domain that a host with an unresolved leading part ends in: ``salesforce.com`` for
     ``https://{…}.salesforce.com/...``; None when the host is resolved, or a placeholder hides
     more than its leftmost labels, or fewer than two labels are left."""
-    if not url or not isinstance(url, str) or "://" not in url:
+    host = _hostname(url)
+    if not host:
         return None
-    netloc = url.strip().split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    host = netloc.rsplit("@", 1)[-1].lower()
-    if ":" in host:  # a port (IPv6 literals have no placeholders in front)
-        host = host.rsplit(":", 1)[0]
-    marks = [host.rfind(c) for c in "{}<>$%"]
-    last = max(marks)
-    if last < 0:
-        return None
-    rest = host[last + 1 :]
-    if not rest.startswith(".") or rest.count(".") < 2:
-        return None
-    domain = rest[1:].rstrip(".")
+    rest = host[max(host.rfind(c) for c in _PLACEHOLDER_CHARS) + 1 :]
+    if rest == host or not rest.startswith(".") or rest.count(".") < 2:
+        return None  # no placeholder, or one that is not the leftmost labels
+    domain = rest[1:]
     labels = domain.split(".")
     if not all(label and label.replace("-", "").isalnum() for label in labels):
         return None
