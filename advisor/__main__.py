@@ -1,3 +1,3 @@
-from advisor.launcher import entry
+from advisor.cli.launcher import entry
 
 entry()

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.cache import FactsCache
 from advisor.config import CONFIDENCES, Config, RuleFilter
 from advisor.model import FileError, FileFacts, Finding, RuleDoc, ScanResult
-from advisor.suppressions import FileSuppressions, Suppression
+from advisor.policy.suppressions import FileSuppressions, Suppression
+from advisor.speed.cache import FactsCache
 
 if TYPE_CHECKING:
-    from advisor.baseline import Baseline
-    from advisor.walk_cache import WalkCache
+    from advisor.policy.baseline import Baseline
+    from advisor.speed.walk_cache import WalkCache
 
 # Below these, starting worker processes costs more than it saves. The workers are forked with
 # libcst imported; a parse and analysis runs at roughly 100 kB of source a second on a small
@@ -58,7 +58,7 @@ class Scan:
     suppressions: dict[str, list[Suppression]]
     files: list[Path] = field(default_factory=list)  # what was checked
     # Other files results were computed from (cross-module values), and the walk's directories
-    # and probed files when the walk was recorded: what a replay (advisor.replay) depends on.
+    # and probed files when the walk was recorded: what a replay (advisor.speed.replay) depends on.
     depends_on: set[str] = field(default_factory=set)
     walk_inputs: tuple[dict[str, int], list[str]] | None = None
 
@@ -69,7 +69,7 @@ def analyze_paths(paths: Iterable[str | Path], options: ScanOptions | None = Non
 
 
 def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Path]:
-    """Files to analyse. An unchanged walk is reused (``advisor.walk_cache``).
+    """Files to analyse. An unchanged walk is reused (``advisor.speed.walk_cache``).
 
     The excludes hold for files named on the command line too (pre-commit passes file names,
     and Bandit's most reported pre-commit bug is ignoring them there): ``discover`` checks a
@@ -80,7 +80,7 @@ def discover_files(paths: Iterable[str | Path], options: ScanOptions) -> list[Pa
 
 
 def _discover(paths: list[str | Path], options: ScanOptions, walks: WalkCache | None) -> list[Path]:
-    from advisor.discovery import WalkRecord, discover
+    from advisor.files.discovery import WalkRecord, discover
 
     files = walks.load() if walks is not None else None
     if files is None:
@@ -109,7 +109,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
     sups: dict[str, list[Suppression]] = {}
     deps: set[str] = set()
 
-    from advisor.source import read_source
+    from advisor.files.source import read_source
 
     misses: list[Path] = []
     miss_bytes = 0
@@ -125,8 +125,8 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 return False
         return True
 
-    from advisor.cache import StatIndex
-    from advisor.source import display_path
+    from advisor.files.source import display_path
+    from advisor.speed.cache import StatIndex
 
     index = StatIndex(cache) if cache is not None else None
     pending: dict[str, tuple[os.stat_result, str]] = {}  # misses: stat and digest, to record
@@ -195,14 +195,14 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             advance(1)
     if index is not None:
         index.save()
-    # Application kind (advisor/appkind.py): the Python files' evidence came with their facts
+    # Application kind (advisor/analysis/appkind.py): the Python files' evidence came with their facts
     # (cached with them); project files next to the roots (pyproject, setup.py, .spec) are read
     # here.
-    from advisor.appkind import dedupe, project_evidence
+    from advisor.analysis.appkind import dedupe, project_evidence
 
     around = walks.evidence() if walks is not None else None
     if around is None:
-        from advisor.discovery import WalkRecord
+        from advisor.files.discovery import WalkRecord
 
         record = WalkRecord()
         around = project_evidence(files, paths, record)
@@ -215,7 +215,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
 def _walk_cache(
     paths: list[str | Path], options: ScanOptions, cache: FactsCache | None
 ) -> WalkCache | None:
-    from advisor.walk_cache import WalkCache
+    from advisor.speed.walk_cache import WalkCache
 
     return WalkCache.for_scan(
         cache, paths, options.excludes, options.respect_gitignore, options.root
@@ -225,7 +225,7 @@ def _walk_cache(
 def _cache_for(options: ScanOptions) -> FactsCache | None:
     if not options.use_cache:
         return None
-    from advisor.cache import cache_key, default_cache_dir
+    from advisor.speed.cache import cache_key, default_cache_dir
 
     base = options.cache_dir or default_cache_dir(options.root or Path.cwd())
     return FactsCache(base, cache_key(options.cache_key or ""))
@@ -264,8 +264,8 @@ _worker_cache: FactsCache | None = None
 
 def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
     global _worker_project, _worker_cache
-    from advisor.analyzer import Project
-    from advisor.compiler_warnings import silence
+    from advisor.analysis.analyzer import Project
+    from advisor.analysis.compiler_warnings import silence
 
     silence()  # a spawned worker does not inherit the parent's warning filters
     _worker_project = Project.from_files(files)
@@ -273,13 +273,13 @@ def _init_worker(files: list[Path], cache: FactsCache | None) -> None:
 
 
 def _skip_reason(src: Any) -> str | None:
-    from advisor.analyzer import skip_reason
+    from advisor.analysis.analyzer import skip_reason
 
     return skip_reason(src.text.encode("utf-8", "surrogatepass"))
 
 
 def _skipped_src(src: Any, reason: str) -> Outcome:
-    from advisor.analyzer import skipped_facts
+    from advisor.analysis.analyzer import skipped_facts
 
     facts = skipped_facts(src, reason)
     return facts, _attach_suppressions(src, facts)
@@ -287,8 +287,8 @@ def _skipped_src(src: Any, reason: str) -> Outcome:
 
 def _attach_suppressions(src: Any, facts: FileFacts) -> list[Suppression]:
     """The file's suppression comments, also kept on its facts (line -> codes)."""
-    from advisor.suppressions import as_line_map
-    from advisor.suppressions import scan as scan_suppressions
+    from advisor.policy.suppressions import as_line_map
+    from advisor.policy.suppressions import scan as scan_suppressions
 
     file_sups = scan_suppressions(src.text)
     if file_sups and not facts.suppressions:
@@ -297,7 +297,7 @@ def _attach_suppressions(src: Any, facts: FileFacts) -> list[Suppression]:
 
 
 def _analyse_one(path: Path) -> Outcome:
-    from advisor.source import read_source
+    from advisor.files.source import read_source
 
     src = read_source(path)
     if isinstance(src, FileError):
@@ -306,7 +306,7 @@ def _analyse_one(path: Path) -> Outcome:
 
 
 def _analyse_src(src: Any, project: Any, cache: FactsCache | None) -> Outcome:
-    from advisor.analyzer import analyze_file
+    from advisor.analysis.analyzer import analyze_file
 
     facts = analyze_file(src, project)
     if isinstance(facts, FileError):
@@ -347,7 +347,7 @@ def _analyse(
     from concurrent.futures import ProcessPoolExecutor
 
     # Imported before the pool forks so that workers inherit libcst instead of importing it.
-    import advisor.analyzer  # noqa: F401
+    import advisor.analysis.analyzer  # noqa: F401
 
     chunk = max(1, min(16, len(misses) // (jobs * 4)))
     with ProcessPoolExecutor(
@@ -373,7 +373,7 @@ class _Progress:
         import click
 
         # A run that may be replayed watches standard error for what a replay would have to
-        # repeat (advisor.replay); a bar is not such a thing, a replay has nothing to wait for.
+        # repeat (advisor.speed.replay); a bar is not such a thing, a replay has nothing to wait for.
         stream = getattr(sys.stderr, "unwatched", sys.stderr)
         self._bar = click.progressbar(length=self.total, label="Analysing", file=stream)
         bar = self._bar.__enter__()
@@ -396,7 +396,7 @@ def _progress(options: ScanOptions, total: int) -> _NoProgress | _Progress:
 class CheckRequest:
     paths: list[str]
     config: Config
-    policy: Any = None  # advisor.policy.Policy; None: the shipped Treddy policy
+    policy: Any = None  # advisor.policy.policy.Policy; None: the shipped Treddy policy
     rules: list[RuleDoc] = field(default_factory=list)
     use_cache: bool = True
     cache_dir: Path | None = None
@@ -424,7 +424,7 @@ def scan_options(request: CheckRequest) -> ScanOptions:
 def run_check(request: CheckRequest) -> ScanResult:
     """The full lint pipeline; ``result.findings`` holds what should be reported.
 
-    Raises ``advisor.policy.PolicyError`` or ``advisor.baseline.BaselineError`` for unusable
+    Raises ``advisor.policy.policy.PolicyError`` or ``advisor.policy.baseline.BaselineError`` for unusable
     inputs (the CLI turns them into exit code 2).
     """
     return check_files(request).result
@@ -442,7 +442,7 @@ class Checked:
 
 def check_files(request: CheckRequest) -> Checked:
     """``run_check``, keeping what ``--prune-baseline`` needs."""
-    from advisor.baseline import Baseline
+    from advisor.policy.baseline import Baseline
 
     baseline = Baseline.load(request.baseline) if request.baseline else None
     scanned = scan(request.paths, scan_options(request))
@@ -450,7 +450,7 @@ def check_files(request: CheckRequest) -> Checked:
     findings = evaluate(result, request)
     findings = select(findings, request.config)
     per_file = {path: FileSuppressions(s) for path, s in scanned.suppressions.items()}
-    from advisor import suppressions
+    from advisor.policy import suppressions
 
     findings, result.suppressed = suppressions.apply(findings, per_file)
     if request.report_unused_suppressions:
@@ -468,8 +468,8 @@ def evaluate(result: ScanResult, request: CheckRequest) -> list[Finding]:
         # Every rule judges a usage, a secret or a transport fact; application-kind evidence
         # only qualifies them. Most pre-commit runs end here, without loading the policy.
         return []
-    from advisor.policy import evaluate as policy_evaluate
-    from advisor.policy import load_policy
+    from advisor.policy.policy import evaluate as policy_evaluate
+    from advisor.policy.policy import load_policy
 
     policy = request.policy if request.policy is not None else load_policy(None)
     return list(policy_evaluate(result, policy, all_providers=request.config.all_providers))

@@ -414,7 +414,7 @@ def bench_corpus(
         "treddy warm (cache filled)", [*base, "--cache-dir", str(cache)], root, repeat, time_bin
     )
     # The same, with one file's time moved to now before each run: the run's record
-    # (advisor.replay) no longer holds, so this is the per-file cache at work.
+    # (advisor.speed.replay) no longer holds, so this is the per-file cache at work.
     touched = files[len(files) // 2]
     ms["treddy warm, a file touched"] = measure(
         "treddy warm, a file touched",
@@ -600,9 +600,9 @@ def bench_precommit(repeat: int, time_bin: str | None) -> dict[str, Measure]:
     )
     # click and the dataclasses of the data model: what every run imports before it can read
     # its command line, warm scans included
-    measures["floor: import advisor.cli"] = measure(
-        "floor: import advisor.cli",
-        [python, "-c", "import os, advisor.cli; os._exit(0)"],
+    measures["floor: import advisor.cli.main"] = measure(
+        "floor: import advisor.cli.main",
+        [python, "-c", "import os, advisor.cli.main; os._exit(0)"],
         directory,
         repeat,
         time_bin,
@@ -656,7 +656,7 @@ def _daemon_socket(ta: str) -> str | None:
             python,
             "-I",
             "-c",
-            "from advisor.resident import socket_path; print(socket_path() or '')",
+            "from advisor.cli.resident import socket_path; print(socket_path() or '')",
         ],
         capture_output=True,
         text=True,
@@ -910,7 +910,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     startup = precommit["floor: python -c pass"].median
     libcst_s = precommit["floor: import libcst"].median - startup
-    cli_s = precommit["floor: import advisor.cli"].median
+    cli_s = precommit["floor: import advisor.cli.main"].median
     print(
         f"  floors here: start-up and the command-line module (click, data model) {cli_s:.3f} s, "
         f"which every run pays, a warm scan included"

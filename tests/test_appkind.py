@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.appkind import evidence_in_text, infer_kind, scan_app_kind
+from advisor.analysis.appkind import evidence_in_text, infer_kind, scan_app_kind
 from advisor.model import AppEvidence
 
 
@@ -164,8 +164,8 @@ def test_evidence_comes_from_files_without_oauth_words(
     # project a distributed app, so the secret shipped in client.py is TRD304.
     from click.testing import CliRunner
 
-    from advisor.analyzer import analyze_text
-    from advisor.cli import main
+    from advisor.analysis.analyzer import analyze_text
+    from advisor.cli.main import main
 
     facts = analyze_text(GUI_WITHOUT_OAUTH_WORDS, "gui.py")
     assert facts.skipped and [e.kind for e in facts.app_evidence] == ["distributed_app"]

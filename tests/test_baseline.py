@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import baseline
-from advisor.baseline import Baseline, BaselineError
 from advisor.model import Finding, Span
+from advisor.policy import baseline
+from advisor.policy.baseline import Baseline, BaselineError
 
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

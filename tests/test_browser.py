@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import main
+from advisor.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.py"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from advisor.cache import FactsCache, cache_key, decode, default_cache_dir
 from advisor.model import (
     AppEvidence,
     Credential,
@@ -20,7 +19,8 @@ from advisor.model import (
     redact,
     secret_hash,
 )
-from advisor.suppressions import Suppression
+from advisor.policy.suppressions import Suppression
+from advisor.speed.cache import FactsCache, cache_key, decode, default_cache_dir
 
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
@@ -141,7 +141,7 @@ def test_unwritable_location_is_silently_uncached(tmp_path: Path) -> None:
 def test_the_key_changes_when_the_parser_is_upgraded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor import fingerprint
+    from advisor.speed import fingerprint
 
     site = tmp_path / "site"
     (site / "libcst").mkdir(parents=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import main
+from advisor.cli.main import main
 
 CLIENT = (Path(__file__).parent / "fixtures" / "clients" / "body_secret_client.py").read_text()
 

@@ -146,7 +146,7 @@ def test_token_request_through_a_private_wrapper_with_a_body_built_in_another_mo
 
 def test_imported_modules_are_forgotten_beyond_a_bound(tmp_path, monkeypatch):
     """A long scan keeps a bounded number of foreign parse trees alive."""
-    from advisor.analyzer import Project
+    from advisor.analysis.analyzer import Project
 
     write(tmp_path, "pkg/__init__.py", "")
     for i in range(6):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from advisor.analyzer import analyze_text
+from advisor.analysis.analyzer import analyze_text
 from advisor.model import FileFacts, Usage
 
 HEADER = """\

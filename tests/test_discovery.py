@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor import discovery
-from advisor.discovery import (
+from advisor.files import discovery
+from advisor.files.discovery import (
     SKIP_DIR_SYMLINK,
     SKIP_EXCLUDED,
     SKIP_MISSING,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from advisor.appkind import infer_kind, scan_app_kind
+from advisor.analysis.appkind import infer_kind, scan_app_kind
 from advisor.config import Config
 from advisor.engine import CheckRequest, discover_files, run_check, scan_options
 from advisor.model import ScanResult
-from advisor.policy import load_catalogue, load_policy
+from advisor.policy.policy import load_catalogue, load_policy
 from advisor.reporters import render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def test_desktop_app_with_embedded_secret() -> None:
     found = rules(result)
     assert found & {"TRD301", "TRD303"}, "the literal secret is reported"
     # TRD304: a secret inside an app shipped to users. Needs the engine to collect the
-    # application-kind evidence (advisor.appkind.scan_app_kind) before the policy runs.
+    # application-kind evidence (advisor.analysis.appkind.scan_app_kind) before the policy runs.
     assert "TRD304" in found
     assert not {r for r in found if r.startswith("TRD1")}, "the flow itself is supported"
 

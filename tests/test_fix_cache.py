@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import advisor.fix.command as command
-from advisor.cli import main
+from advisor.cli.main import main
 
 CODE = """import requests
 

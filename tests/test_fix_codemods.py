@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from advisor.analyzer import analyze_text
+from advisor.analysis.analyzer import analyze_text
 from advisor.fix import Rechecker, annotate, env_name, fix_findings
 from advisor.fix.textedits import apply_edits
 from advisor.model import FileFacts, ScanResult
-from advisor.policy import evaluate, load_policy
+from advisor.policy.policy import evaluate, load_policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 PATH = "app/integration.py"

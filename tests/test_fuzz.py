@@ -10,9 +10,9 @@ import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.analysis.parsing import guarded, measure, parse_module
+from advisor.files.source import decode_source
 from advisor.model import FileError, FileFacts
-from advisor.parsing import guarded, measure, parse_module
-from advisor.source import decode_source
 
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -148,7 +148,7 @@ def test_measure_is_total(text: str) -> None:
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(mutated_snippets())
 def test_guarded_analysis_of_mutated_oauth_code_never_crashes(text: str) -> None:
-    from advisor.analyzer import analyze_text
+    from advisor.analysis.analyzer import analyze_text
 
     outcome = guarded("fuzz.py", analyze_text, text, "fuzz.py")
     assert isinstance(outcome, (FileFacts, FileError))
@@ -160,7 +160,7 @@ def test_guarded_analysis_of_mutated_oauth_code_never_crashes(text: str) -> None
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.one_of(token_soup, st.text(text_chars, max_size=200)))
 def test_analyzer_on_token_soup_never_crashes(text: str) -> None:
-    from advisor.analyzer import analyze_text
+    from advisor.analysis.analyzer import analyze_text
 
     outcome = analyze_text(text, "soup.py")
     assert isinstance(outcome, (FileFacts, FileError))

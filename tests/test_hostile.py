@@ -13,16 +13,16 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from advisor.discovery import (
+from advisor.analysis.parsing import parse_module
+from advisor.files.discovery import (
     SKIP_DIR_SYMLINK,
     SKIP_NOT_REGULAR,
     SKIP_SYMLINK_LOOP,
     SKIP_SYMLINK_OUTSIDE,
     discover,
 )
+from advisor.files.source import SourceFile, read_source
 from advisor.model import FileError
-from advisor.parsing import parse_module
-from advisor.source import SourceFile, read_source
 
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
@@ -183,7 +183,7 @@ def test_unreadable_file_in_the_corpus(corpus: Path, monkeypatch: pytest.MonkeyP
     if hasattr(os, "geteuid") and os.geteuid() != 0:
         target.chmod(0)
     else:  # root ignores file modes: refuse the open instead
-        from advisor import source
+        from advisor.files import source
 
         real_open = os.open
 

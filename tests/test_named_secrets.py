@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from advisor.analyzer import analyze_text
+from advisor.analysis.analyzer import analyze_text
 
 
 def secrets_of(code: str, path: str = "app.py"):

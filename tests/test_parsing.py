@@ -10,9 +10,9 @@ import time
 import libcst as cst
 import pytest
 
-from advisor import parsing
+from advisor.analysis import parsing
+from advisor.analysis.parsing import FileTimeout, guarded, measure, parse_module, precheck
 from advisor.model import FileError
-from advisor.parsing import FileTimeout, guarded, measure, parse_module, precheck
 
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
@@ -111,7 +111,7 @@ def test_deep_bracket_nesting_is_refused_fast_without_crashing(expression: str) 
     proc = run_isolated(
         f"""
         import time
-        from advisor.parsing import parse_module
+        from advisor.analysis.parsing import parse_module
         text = "x = " + {expression} + "\\n"
         t = time.perf_counter()
         err = parse_module(text, "deep.py")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from advisor.engine import analyze_paths
-from advisor.policy import evaluate, load_policy
+from advisor.policy.policy import evaluate, load_policy
 
 LIVE_SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

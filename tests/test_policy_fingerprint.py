@@ -17,7 +17,7 @@ from advisor.model import (
     redact,
     secret_hash,
 )
-from advisor.policy import evaluate, load_policy
+from advisor.policy.policy import evaluate, load_policy
 
 POLICY = load_policy()
 SECRET_A = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"

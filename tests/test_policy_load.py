@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.model import Credential, ScanResult, Span, Usage
-from advisor.policy import PolicyError, evaluate, load_policy, parse_policy
+from advisor.policy.policy import PolicyError, evaluate, load_policy, parse_policy
 
 SHIPPED = resources.files("advisor.rules").joinpath("treddy.toml")
 
@@ -304,7 +304,7 @@ def test_policy_flip_of_client_credentials_makes_it_unsupported(tmp_path):
     st.sampled_from(["https://", "http://", ""]),
 )
 def test_the_domain_after_a_placeholder_is_a_plain_domain_of_the_url(tail: str, scheme: str):
-    from advisor.urls import domain_after_placeholder
+    from advisor.policy.urls import domain_after_placeholder
 
     url = scheme + tail
     domain = domain_after_placeholder(url)

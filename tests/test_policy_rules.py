@@ -18,7 +18,7 @@ from advisor.model import (
     redact,
     secret_hash,
 )
-from advisor.policy import evaluate, load_catalogue, load_policy, parse_policy
+from advisor.policy.policy import evaluate, load_catalogue, load_policy, parse_policy
 
 TOKEN_URL = "https://auth.treddy.com/oauth/token"
 AUTHORIZE_URL = "https://auth.treddy.com/oauth/authorize"

@@ -8,13 +8,13 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from advisor.context import ModuleContext, _offsets_from_ast
-from advisor.index import build_index
+from advisor.analysis.context import ModuleContext, _offsets_from_ast
+from advisor.analysis.index import build_index
+from advisor.analysis.values import Evaluator
 from advisor.model import FileFacts
-from advisor.values import Evaluator
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((ROOT / "examples").rglob("*.py")) + [ROOT / "advisor" / "values.py"]
+SAMPLES = sorted((ROOT / "examples").rglob("*.py")) + [ROOT / "advisor" / "analysis" / "values.py"]
 
 HEADER_AND_CRLF = (
     "#!/usr/bin/env python\r\n# -*- coding: utf-8 -*-\r\n\r\n"

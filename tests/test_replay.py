@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from timestamps import age, age_tree
 
-from advisor import replay
+from advisor.speed import replay
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="records are made on POSIX only")
 

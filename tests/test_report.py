@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import main
-from advisor.report import Links, md_code, md_escape, md_fence, text_blocks
-from advisor.report_migration import snippets
+from advisor.cli.main import main
+from advisor.report.migration import snippets
+from advisor.report.report import Links, md_code, md_escape, md_fence, text_blocks
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -284,7 +284,7 @@ def test_migration_snippets_pass_the_check(library: str, tmp_path: Path) -> None
     """The code the report tells a team to paste is itself compliant, by the tool's own rules."""
     from advisor.config import Config
     from advisor.engine import CheckRequest, run_check
-    from advisor.policy import load_catalogue, load_policy
+    from advisor.policy.policy import load_catalogue, load_policy
 
     [snippet] = snippets([library], "https://auth.treddy.com/oauth/token", ["deals:read"])
     (tmp_path / "treddy_client.py").write_text(snippet.code, encoding="utf-8")

@@ -196,6 +196,6 @@ def test_unknown_format_is_a_clear_error() -> None:
 
 
 def test_cli_offers_exactly_the_formats_render_knows() -> None:
-    from advisor import cli
+    from advisor.cli import main as cli
 
     assert tuple(cli.FORMATS) == FORMATS

@@ -195,8 +195,8 @@ def test_the_process_quits_when_idle(tmp_path: Path, env: dict[str, str]) -> Non
 def test_colour_follows_the_client_s_terminal(
     tmp_path: Path, tty: bool, extra: tuple[str, ...], env_extra: dict[str, str], coloured: bool
 ) -> None:
-    from advisor.cli import main
-    from advisor.resident import _run
+    from advisor.cli.main import main
+    from advisor.cli.resident import _run
 
     root = project(tmp_path / "app")
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env_extra
@@ -207,8 +207,8 @@ def test_colour_follows_the_client_s_terminal(
 
 
 def test_a_report_file_has_no_colour_even_for_a_terminal(tmp_path: Path) -> None:
-    from advisor.cli import main
-    from advisor.resident import _run
+    from advisor.cli.main import main
+    from advisor.cli.resident import _run
 
     root = project(tmp_path / "app")
     argv = ["check", "--no-cache", ".", "--output-file", "report.txt"]
@@ -250,7 +250,11 @@ def test_interrupted_while_waiting_ends_like_a_run_of_its_own(
 ) -> None:
     root = project(tmp_path / "app")
     where = subprocess.run(
-        [sys.executable, "-c", "from advisor.resident import socket_path; print(socket_path())"],
+        [
+            sys.executable,
+            "-c",
+            "from advisor.cli.resident import socket_path; print(socket_path())",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -285,7 +289,7 @@ def test_a_process_of_another_build_does_not_answer_in_its_name(
     (runtime / f"treddy-advisor-{os.getuid()}").mkdir(mode=0o700)
     foreign = runtime / f"treddy-advisor-{os.getuid()}" / "0123456789abcdef.sock"
     server = subprocess.Popen(
-        [sys.executable, "-m", "advisor.resident", str(foreign)],
+        [sys.executable, "-m", "advisor.cli.resident", str(foreign)],
         env={**env, "TREDDY_ADVISOR_DAEMON_IDLE": "600"},  # one that served would stay
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,8 +9,14 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import main
-from advisor.policy import PolicyError, load_catalogue, message_fields, parse_catalogue, rule_doc
+from advisor.cli.main import main
+from advisor.policy.policy import (
+    PolicyError,
+    load_catalogue,
+    message_fields,
+    parse_catalogue,
+    rule_doc,
+)
 
 # The rules the issue asks for, at least.
 REQUIRED = {

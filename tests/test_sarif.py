@@ -285,7 +285,7 @@ def test_syntax_and_decoding_errors_carry_their_region(tmp_path, monkeypatch, va
     # A file that cannot be analysed is a notification at the place where it breaks.
     from click.testing import CliRunner
 
-    from advisor.cli import main
+    from advisor.cli.main import main
 
     (tmp_path / "broken.py").write_text("import requests\nCLIENT_ID = 1\ndef f(:\n    pass\n")
     (tmp_path / "latin.py").write_bytes(b"x = 1\ny = '\xe9t\xe9'\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import main
+from advisor.cli.main import main
 
 S_ARG = "tr_sk_live_arg_9f8e7d6c5b4a39281706"
 S_DICT = "tr_sk_live_dict_4c1d2e3f4a5b6c7d8e9f"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import source
+from advisor.files import source
+from advisor.files.source import SourceFile, read_source
 from advisor.model import FileError
-from advisor.source import SourceFile, read_source
 
 SECRET = "tr_sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

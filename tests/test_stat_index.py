@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from timestamps import age
 
-import advisor.source
-from advisor.cli import main
+import advisor.files.source
+from advisor.cli.main import main
 
 OAUTH = """import requests
 
@@ -33,13 +33,13 @@ def test_unchanged_files_are_not_read_again(tmp_path: Path, monkeypatch) -> None
     first = json.loads(run(".", "--format", "json").stdout)
 
     reads: list[str] = []
-    real = advisor.source.read_source
+    real = advisor.files.source.read_source
 
     def counting(path, *a, **k):  # type: ignore[no-untyped-def]
         reads.append(Path(path).name)
         return real(path, *a, **k)
 
-    monkeypatch.setattr(advisor.source, "read_source", counting)
+    monkeypatch.setattr(advisor.files.source, "read_source", counting)
     second = json.loads(run(".", "--format", "json").stdout)
     assert reads == []
     assert second["findings"] == first["findings"]
@@ -57,8 +57,8 @@ def test_unchanged_files_are_not_read_again(tmp_path: Path, monkeypatch) -> None
 def test_light_entries_rebuild_exactly_what_was_recorded() -> None:
     import dataclasses
 
-    from advisor.cache import _light_facts, decode
     from advisor.model import AppEvidence, FileFacts
+    from advisor.speed.cache import _light_facts, decode
 
     facts = FileFacts(
         path="gui/app.py",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from advisor.model import Finding, Related, Span
-from advisor.suppressions import (
+from advisor.policy.suppressions import (
     ALL,
     UNUSED_RULE,
     FileSuppressions,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.context import classify, is_placeholder
-from advisor.index import build_index
-from advisor.values import (
+from advisor.analysis.context import classify, is_placeholder
+from advisor.analysis.index import build_index
+from advisor.analysis.values import (
     B64,
     CallV,
     Config,
@@ -285,7 +285,7 @@ _LITERAL_BODY = st.text(alphabet=st.sampled_from(list("ab é'\"\\\nx0{}\r\t")), 
 def test_a_string_literal_has_the_value_python_gives_it(body: str, prefix: str, quote: str) -> None:
     import ast
 
-    from advisor.values import _string_value
+    from advisor.analysis.values import _string_value
 
     literal = f"{prefix}{quote}{body}{quote}"
     try:

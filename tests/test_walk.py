@@ -1,4 +1,4 @@
-"""``advisor.walk`` must meet the same nodes in the same order as libcst's own ``visit``."""
+"""``advisor.analysis.walk`` must meet the same nodes in the same order as libcst's own ``visit``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from advisor.walk import FORMATTING, walk
+from advisor.analysis.walk import FORMATTING, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

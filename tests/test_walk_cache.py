@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from timestamps import age, age_tree
 
-from advisor import discovery
 from advisor.engine import ScanOptions, discover_files
+from advisor.files import discovery
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def evidence_kinds(tmp_path: Path) -> set[tuple[str, str]]:
 def test_packaging_evidence_is_reused_and_follows_edits(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor import appkind
+    from advisor.analysis import appkind
 
     (tree / "requirements.txt").write_text("requests==2.32.3\n")
     age_tree(tree)

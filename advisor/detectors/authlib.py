@@ -31,7 +31,8 @@ from urllib.parse import urljoin
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import BoundAttr, CallV, Const, DictV, Text, V, form_fields, known_str
 from advisor.detectors.common import (
     AuthEvidence,
     auth_from_value,
@@ -45,7 +46,6 @@ from advisor.detectors.common import (
     usage,
 )
 from advisor.model import Credential, Usage
-from advisor.values import BoundAttr, CallV, Const, DictV, Text, V, form_fields, known_str
 
 ROOTS = ("authlib",)
 LIBRARY = "authlib"

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from advisor.context import ModuleContext
-from advisor.model import Credential, TransportFact, Usage, redact
-from advisor.values import (
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import (
     CallV,
     Const,
     DictV,
@@ -21,6 +20,7 @@ from advisor.values import (
     form_fields,
     known_str,
 )
+from advisor.model import Credential, TransportFact, Usage, redact
 
 GRANT_FLOWS = {
     "client_credentials": "client_credentials",

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import CallV, Const, V, known_str
 from advisor.detectors.common import bind, cred, scopes_of, url_text, usage
 from advisor.model import Usage
-from advisor.values import CallV, Const, V, known_str
 
 ROOTS = ("httpx_oauth",)
 LIBRARY = "httpx-oauth"

@@ -25,10 +25,10 @@ from urllib.parse import urlparse
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import CallV, Const, DictV, Env, SeqV, Text, V, known_str
 from advisor.detectors.common import bind, cred, is_false, scopes_of, transport_fact, usage
 from advisor.model import Credential, Usage
-from advisor.values import CallV, Const, DictV, Env, SeqV, Text, V, known_str
 
 ROOTS = ("msal",)
 LIBRARY = "msal"

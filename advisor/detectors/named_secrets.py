@@ -14,8 +14,8 @@ import re
 
 import libcst as cst
 
-from advisor.context import ModuleContext
-from advisor.values import Text
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import Text
 
 ROLE_BY_NAME = (
     (re.compile(r"^(?:\w+_)?client_?secret$", re.IGNORECASE), "client_secret"),

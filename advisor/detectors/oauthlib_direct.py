@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import CallV, Const, DictV, Text, Unknown, V, form_fields, known_str
 from advisor.detectors.common import (
     AuthEvidence,
     auth_from_headers,
@@ -36,7 +37,6 @@ from advisor.detectors.common import (
     url_text,
     usage,
 )
-from advisor.values import CallV, Const, DictV, Text, Unknown, V, form_fields, known_str
 
 ROOTS = ("oauthlib",)
 LIB = "oauthlib"

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import (
+    CallV,
+    DictV,
+    FuncRef,
+    Param,
+    Text,
+    Unknown,
+    V,
+    form_fields,
+    known_str,
+)
 from advisor.detectors.common import (
     AuthEvidence,
     auth_from_headers,
@@ -24,17 +35,6 @@ from advisor.detectors.common import (
     transport_fact,
     url_text,
     usage,
-)
-from advisor.values import (
-    CallV,
-    DictV,
-    FuncRef,
-    Param,
-    Text,
-    Unknown,
-    V,
-    form_fields,
-    known_str,
 )
 
 ROOTS = ("requests", "httpx", "aiohttp", "urllib", "urllib3", "six.moves.urllib")

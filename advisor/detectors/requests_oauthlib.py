@@ -43,7 +43,18 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import (
+    CallV,
+    Config,
+    Const,
+    DictV,
+    Text,
+    Unknown,
+    V,
+    form_fields,
+    known_str,
+)
 from advisor.detectors.common import (
     AuthEvidence,
     auth_from_value,
@@ -58,7 +69,6 @@ from advisor.detectors.common import (
 )
 from advisor.detectors.oauthlib_direct import ClientInfo, client_info, is_falsy
 from advisor.model import Usage
-from advisor.values import CallV, Config, Const, DictV, Text, Unknown, V, form_fields, known_str
 
 ROOTS = ("requests_oauthlib", "google_auth_oauthlib")
 LIB = "requests-oauthlib"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from advisor.context import ModuleContext
+from advisor.analysis.context import ModuleContext
+from advisor.analysis.values import CallV, DictV, Ref, known_str
 from advisor.model import TransportFact
-from advisor.values import CallV, DictV, Ref, known_str
 
 OVERRIDES = ("OAUTHLIB_INSECURE_TRANSPORT", "AUTHLIB_INSECURE_TRANSPORT")
 SETTERS = {"os.putenv", "os.environ.setdefault", "os.environ.update", "os.environ.__setitem__"}

@@ -20,7 +20,7 @@ import libcst as cst
 from advisor.fix.cstedit import ActionSet
 from advisor.fix.locate import SourceTree, is_false, keyword_arg, string_value
 from advisor.model import Finding, Span, TransportFact, Usage
-from advisor.urls import display_url, host_of, is_plain_http
+from advisor.policy.urls import display_url, host_of, is_plain_http
 
 SAFE = "safe"
 UNSAFE = "unsafe"

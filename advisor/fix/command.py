@@ -69,7 +69,7 @@ def annotate_findings(
 
 def _fix_keys(result: ScanResult, policy: Any) -> dict[str, str]:
     from advisor import __version__
-    from advisor.fingerprint import code_digest
+    from advisor.speed.fingerprint import code_digest
 
     keys: dict[str, str] = {}
     for path in sorted({f.path for f in result.findings}):

@@ -114,8 +114,8 @@ Reader = Callable[[str], "str | None"]
 
 
 def read_text(path: str) -> str | None:
+    from advisor.files.source import read_source
     from advisor.model import FileError
-    from advisor.source import read_source
 
     src = read_source(Path(path))
     return None if isinstance(src, FileError) else src.text

@@ -42,8 +42,8 @@ class Rechecker:
         self._memo[(path, digest)] = self._evaluate(own)
 
     def _counts(self, path: str, text: str, digest: str) -> Counter[str] | None:
-        from advisor.analyzer import analyze_file
-        from advisor.source import SourceFile
+        from advisor.analysis.analyzer import analyze_file
+        from advisor.files.source import SourceFile
 
         facts = analyze_file(SourceFile(Path(path), path, text, digest), None)
         if isinstance(facts, FileError):
@@ -58,7 +58,7 @@ class Rechecker:
         )
 
     def _evaluate(self, result: ScanResult) -> Counter[str]:
-        from advisor.policy import evaluate, load_policy
+        from advisor.policy.policy import evaluate, load_policy
 
         policy = self.policy if self.policy is not None else load_policy(None)
         findings = evaluate(result, policy, all_providers=self.all_providers)
@@ -90,7 +90,7 @@ class Rechecker:
 
 
 def _group(rule: str) -> str:
-    from advisor.policy import rule_doc
+    from advisor.policy.policy import rule_doc
 
     doc = rule_doc(rule)
     return "secret" if doc is not None and doc.category == "secret" else rule

@@ -107,7 +107,7 @@ def python_lines(text: str) -> list[str]:
 
 
 def _read_lines(root: Path | None) -> SourceLines:
-    from advisor.source import SourceFile, read_source
+    from advisor.files.source import SourceFile, read_source
 
     base = root or Path.cwd()
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from advisor.index import ModuleIndex
-from advisor.model import Credential, FileFacts, SecretFact, Span, redact, secret_hash
-from advisor.values import (
+from advisor.analysis.index import ModuleIndex
+from advisor.analysis.values import (
     B64,
     CallV,
     Config,
@@ -22,6 +21,7 @@ from advisor.values import (
     Text,
     V,
 )
+from advisor.model import Credential, FileFacts, SecretFact, Span, redact, secret_hash
 
 SECRET_MANAGER_CALLS = (
     "keyring.get_password",

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from advisor import __version__
-from advisor.cli_options import config_options
+from advisor.cli.options import config_options
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -34,7 +34,7 @@ CONFIDENCES = ("low", "medium", "high")
 @click.version_option(__version__, prog_name="treddy-advisor")
 def main() -> None:
     """OAuth flow advisor and compliance linter for Treddy integrations."""
-    from advisor.compiler_warnings import silence
+    from advisor.analysis.compiler_warnings import silence
 
     silence()
 
@@ -297,8 +297,8 @@ class RuleCatalogue(Sequence[Any]):
 
     def _load(self) -> list[Any]:
         if self._rules is None:
-            from advisor.policy import load_catalogue
-            from advisor.suppressions import UNUSED_RULE_DOC
+            from advisor.policy.policy import load_catalogue
+            from advisor.policy.suppressions import UNUSED_RULE_DOC
 
             self._rules = [*load_catalogue(), UNUSED_RULE_DOC]
         return self._rules
@@ -334,7 +334,7 @@ def check_selectors(config: Any, rules: Iterable[Any]) -> None:
 def _fix_cache_dir(config: Any, opts: dict[str, Any]) -> Path | None:
     if not config.cache:
         return None
-    from advisor.cache import default_cache_dir
+    from advisor.speed.cache import default_cache_dir
 
     base = opts.get("cache_dir")
     return Path(base) if base else default_cache_dir(Path(config.root or Path.cwd()))
@@ -396,7 +396,7 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
             )
 
     if opts.get("write_baseline_file"):
-        from advisor import baseline
+        from advisor.policy import baseline
 
         target = opts["write_baseline_file"]
         n = baseline.write(target, result.findings)
@@ -454,8 +454,8 @@ def _record(
     reports: list[tuple[Path, str]],
     code: int,
 ) -> None:
-    """Keep this report for an unchanged repeat of the command (``advisor.replay``)."""
-    from advisor import replay
+    """Keep this report for an unchanged repeat of the command (``advisor.speed.replay``)."""
+    from advisor.speed import replay
 
     recorder = replay.current()
     scanned = checked.scan
@@ -463,7 +463,7 @@ def _record(
         return
     if scanned is None or scanned.walk_inputs is None:
         return  # a file list, or a walk that was not recorded
-    from advisor.cache import default_cache_dir
+    from advisor.speed.cache import default_cache_dir
 
     root = Path(config.root or Path.cwd())
     cache_dir = opts.get("cache_dir")
@@ -497,7 +497,7 @@ def _config_inputs(paths: list[str], opts: dict[str, Any], config: Any) -> list[
 
 
 def _policy(path: Any) -> Any:
-    from advisor.policy import load_policy
+    from advisor.policy.policy import load_policy
 
     return load_policy(path)
 
@@ -551,28 +551,28 @@ def statistics(findings: list[Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-from advisor.cli_rules import rule_command, rules_command  # noqa: E402
+from advisor.cli.rules import rule_command, rules_command  # noqa: E402
 
 main.add_command(rules_command)
 main.add_command(rule_command)
 
-from advisor.cli_report import report as report_command  # noqa: E402
+from advisor.cli.report import report as report_command  # noqa: E402
 
 main.add_command(report_command)
 
-from advisor.cli_clean import clean_command  # noqa: E402
+from advisor.cli.clean import clean_command  # noqa: E402
 
 main.add_command(clean_command)
 
 
 def entry() -> None:
-    """``main`` with a quick exit (``advisor.launcher.quick_exit``).
+    """``main`` with a quick exit (``advisor.cli.launcher.quick_exit``).
 
     Every output file is written and closed, the process pool is shut down, and the only thread
     that can still be running is an abandoned analysis. Tests call ``main`` through click's
     runner and are not affected.
     """
-    from advisor.launcher import exit_status, quick_exit
+    from advisor.cli.launcher import exit_status, quick_exit
 
     code: int = 0
     try:

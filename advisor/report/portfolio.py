@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor import __version__
-from advisor.report import Links, integrations, verdict
+from advisor.report.report import Links, integrations, verdict
 from advisor.reporters.common import SEVERITIES, severity_rank
 
 SUPPORTED_SCHEMA = 1
@@ -64,7 +64,7 @@ def _repo_view(name: str, source: str, doc: dict[str, Any], policy: Any) -> dict
     kind = None
     evidence = doc.get("app_evidence")
     if isinstance(evidence, list):
-        from advisor.appkind import infer_kind
+        from advisor.analysis.appkind import infer_kind
         from advisor.model import AppEvidence
 
         items = [

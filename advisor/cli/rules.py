@@ -20,8 +20,8 @@ _COLUMNS = (
 
 def all_rules() -> list[RuleDoc]:
     """The policy's catalogue plus the tool's own rules (unused suppressions)."""
-    from advisor.policy import load_catalogue
-    from advisor.suppressions import UNUSED_RULE_DOC
+    from advisor.policy.policy import load_catalogue
+    from advisor.policy.suppressions import UNUSED_RULE_DOC
 
     return sorted([*load_catalogue(), UNUSED_RULE_DOC], key=lambda d: d.code)
 

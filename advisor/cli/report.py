@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from advisor.cli_options import config_options
+from advisor.cli.options import config_options
 
 
 def _is_result_file(path: str) -> bool:
@@ -54,9 +54,9 @@ def _is_result_file(path: str) -> bool:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, help="Worker processes.")
 def report(paths: tuple[str, ...], **opts: Any) -> None:
     """Write the advisor report for PATHS (code), or a portfolio page for JSON results."""
-    from advisor.cli import UserError
+    from advisor.cli.main import UserError
     from advisor.config import ConfigError
-    from advisor.policy import PolicyError
+    from advisor.policy.policy import PolicyError
 
     targets = list(paths) or ["."]
     fmt = opts["fmt"] or (
@@ -76,16 +76,16 @@ def report(paths: tuple[str, ...], **opts: Any) -> None:
             text = _code_report(targets, fmt, opts)
     except (ConfigError, PolicyError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    from advisor.cli import _emit
+    from advisor.cli.main import _emit
 
     _emit(text, opts["output_file"])
 
 
 def _portfolio(paths: list[Path], fmt: str, opts: dict[str, Any]) -> str:
-    from advisor.cli import UserError
-    from advisor.policy import load_policy
-    from advisor.report import render_portfolio
-    from advisor.report_portfolio import PortfolioError, build_portfolio
+    from advisor.cli.main import UserError
+    from advisor.policy.policy import load_policy
+    from advisor.report.portfolio import PortfolioError, build_portfolio
+    from advisor.report.report import render_portfolio
 
     policy = load_policy(opts.get("policy_file"))
     try:
@@ -98,11 +98,17 @@ def _portfolio(paths: list[Path], fmt: str, opts: dict[str, Any]) -> str:
 
 
 def _code_report(paths: list[str], fmt: str, opts: dict[str, Any]) -> str:
-    from advisor.appkind import scan_app_kind
-    from advisor.cli import UserError, build_config
+    from advisor.analysis.appkind import scan_app_kind
+    from advisor.cli.main import UserError, build_config
     from advisor.engine import CheckRequest, discover_files, run_check, scan_options
-    from advisor.policy import load_catalogue, load_policy
-    from advisor.report import Links, ReportOptions, build_report, render_report, safe_base_url
+    from advisor.policy.policy import load_catalogue, load_policy
+    from advisor.report.report import (
+        Links,
+        ReportOptions,
+        build_report,
+        render_report,
+        safe_base_url,
+    )
 
     config = build_config(paths, opts)
     policy = load_policy(config.policy)
@@ -119,7 +125,7 @@ def _code_report(paths: list[str], fmt: str, opts: dict[str, Any]) -> str:
     try:
         result = run_check(request)
     except Exception as exc:  # BaselineError and friends: one line, exit 2
-        from advisor.baseline import BaselineError
+        from advisor.policy.baseline import BaselineError
 
         if isinstance(exc, BaselineError):
             raise UserError(str(exc)) from exc

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from advisor.cache import FactsCache, _atomic_write
-from advisor.discovery import WalkRecord
+from advisor.files.discovery import WalkRecord
 from advisor.model import AppEvidence
+from advisor.speed.cache import FactsCache, _atomic_write
 
 RECENT_SECONDS = 2.0
 

@@ -2,7 +2,7 @@
 what must change. HTML (self-contained, printable) or Markdown (for a pull-request comment).
 
 :func:`build_report` turns a scan result, the policy and the rule catalogue into a plain view
-model (dicts and lists); the Jinja templates in ``advisor/templates`` only lay it out. The HTML
+model (dicts and lists); the Jinja templates in ``advisor/report/templates`` only lay it out. The HTML
 environment autoescapes everything, so a file name or a code line holding markup shows as text;
 the Markdown environment escapes through the ``md``/``code`` filters instead. Source excerpts go
 through the same secret masking as every other reporter (``advisor.redaction``).
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from advisor import __version__
-from advisor.appkind import KIND_LABELS, infer_kind
+from advisor.analysis.appkind import KIND_LABELS, infer_kind
 from advisor.model import RuleDoc, ScanResult, Span
 from advisor.reporters.common import SEVERITIES, SourceLines, SourceView, severity_rank
 from advisor.reporters.json_doc import json_document
@@ -378,7 +378,7 @@ def _finding_view(f: Any, view: SourceView | None, links: Links) -> dict[str, An
 
 
 def migration(result: ScanResult, policy: Any, kind: str | None) -> dict[str, Any]:
-    from advisor.report_migration import snippets
+    from advisor.report.migration import snippets
 
     usages = result.usages
     libraries = sorted({u.library for u in usages})
@@ -549,7 +549,7 @@ def _environment(fmt: str) -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
-        loader=PackageLoader("advisor", "templates"),
+        loader=PackageLoader("advisor.report", "templates"),
         autoescape=(fmt == "html"),
         undefined=StrictUndefined,
         trim_blocks=True,

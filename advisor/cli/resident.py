@@ -8,7 +8,7 @@ cache as a run of their own, without the imports. This is what dmypy does for my
 
 - Opt-in, and never in CI (``CI`` set): a daemon there outlives nothing useful.
 - One process per user, interpreter and analyzer build: the socket name carries a digest of
-  the analyzer's files (``advisor.fingerprint``), so an upgrade or an edit starts a new one and
+  the analyzer's files (``advisor.speed.fingerprint``), so an upgrade or an edit starts a new one and
   the old one idles out. It quits after ``TREDDY_ADVISOR_DAEMON_IDLE`` seconds (default 900)
   without a request.
 - The socket lives in a directory only its user can enter (0700, owner checked), so no other
@@ -21,7 +21,7 @@ cache as a run of their own, without the imports. This is what dmypy does for my
 
 from __future__ import annotations
 
-# The client side runs before anything else is imported (``advisor.launcher``): it keeps to
+# The client side runs before anything else is imported (``advisor.cli.launcher``): it keeps to
 # modules that cost nothing to import; the server side imports what it needs inside ``serve``.
 import io  # already loaded by the interpreter: sys.stdout is an io object
 import marshal
@@ -46,7 +46,7 @@ def socket_path() -> str | None:
     if not available():
         return None
     from advisor import __version__
-    from advisor.fingerprint import code_checksum
+    from advisor.speed.fingerprint import code_checksum
 
     base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
     directory = os.path.join(base, f"treddy-advisor-{os.getuid()}")
@@ -121,7 +121,7 @@ def _start(path: str) -> None:
 
     try:  # noqa: SIM105 - contextlib is not imported on the client path
         subprocess.Popen(
-            [sys.executable, "-m", "advisor.resident", path],
+            [sys.executable, "-m", "advisor.cli.resident", path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -146,7 +146,7 @@ def serve(path: str, idle_seconds: float | None = None) -> None:
     import socketserver
     import time
 
-    from advisor.cli import main
+    from advisor.cli.main import main
 
     _warm_up(main)
     if idle_seconds is None:
@@ -233,9 +233,9 @@ def _warm_up(main: object) -> None:
     """
     import tempfile
 
-    from advisor.analyzer import _import_engine
-    from advisor.cli import FORMATS
-    from advisor.fingerprint import code_signature
+    from advisor.analysis.analyzer import _import_engine
+    from advisor.cli.main import FORMATS
+    from advisor.speed.fingerprint import code_signature
 
     _import_engine()
     code_signature()  # the cache key's part; the socket's name changes with it anyway
@@ -284,11 +284,11 @@ def _run(main: object, request: dict[str, object]) -> dict[str, object]:
             try:
                 main.main(args=argv, prog_name="treddy-advisor", standalone_mode=True)
             except SystemExit as done:
-                from advisor.launcher import exit_status
+                from advisor.cli.launcher import exit_status
 
                 code = exit_status(done)
             except Exception as exc:  # one bad request never takes the process down
-                from advisor.parsing import describe_exception
+                from advisor.analysis.parsing import describe_exception
 
                 err.write(f"treddy-advisor: internal error: {describe_exception(exc)}\n")
                 code = 2

@@ -2,7 +2,7 @@
 
 Parents, source order, assignments per scope (including dict mutations such as
 ``data["client_secret"] = s`` and ``headers.update(...)``), ``self.x = ...`` attributes per class,
-functions, classes and every call. The pass is a plain libcst visitor, run by ``advisor.walk``
+functions, classes and every call. The pass is a plain libcst visitor, run by ``advisor.analysis.walk``
 (no node rebuilding, no formatting nodes); it needs no metadata.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import libcst as cst
 
-from advisor.imports import ImportTable
-from advisor.walk import walk
+from advisor.analysis.imports import ImportTable
+from advisor.analysis.walk import walk
 
 ScopeNode = cst.Module | cst.FunctionDef | cst.Lambda | cst.ClassDef
 

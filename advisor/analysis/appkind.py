@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor.files.source import display_path
 from advisor.model import AppEvidence
-from advisor.source import display_path
 
 if TYPE_CHECKING:
-    from advisor.discovery import WalkRecord
+    from advisor.files.discovery import WalkRecord
 
 KINDS = ("distributed_app", "web_server", "cli_daemon")
 KIND_PHRASES = {

@@ -4,7 +4,7 @@ A warm scan of a large tree spends most of its time on what every run pays: star
 importing click and the data model, then one stat per directory and file to prove that nothing
 changed. Run again in the same place, with the same command line and environment, over the same
 files, a check prints the same report. So a check keeps its report together with a list of
-everything it depended on, and the console script (``advisor.launcher``) compares that list
+everything it depended on, and the console script (``advisor.cli.launcher``) compares that list
 with the disk before it imports click or anything of the analyzer, the way make trusts a target
 that is newer than its prerequisites. Anything different, or anything this module cannot
 vouch for, and the check runs in full, as it would have anyway.
@@ -122,7 +122,7 @@ def _places(argv: list[str]) -> Iterable[str]:
 
 
 def _code() -> str:
-    from advisor.fingerprint import code_signature
+    from advisor.speed.fingerprint import code_signature
 
     return code_signature()  # in full: this is for trust, not for a name
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from advisor.cli_options import config_file_options
+from advisor.cli.options import config_file_options
 
 
 def is_our_cache(directory: Path) -> bool:
-    from advisor.cache import CACHEDIR_TAG, CACHEDIR_TAG_TEXT
+    from advisor.speed.cache import CACHEDIR_TAG, CACHEDIR_TAG_TEXT
 
     try:
         text = (directory / CACHEDIR_TAG).read_text(encoding="utf-8", errors="replace")
@@ -37,7 +37,7 @@ def clean_command(
     paths: tuple[str, ...], cache_dir: Path | None, config_file: Path | None, isolated: bool
 ) -> None:
     """Remove the cache of PATHS' project (default: .), as `check PATHS` would find it."""
-    from advisor.cli import UserError, build_config
+    from advisor.cli.main import UserError, build_config
     from advisor.config import CACHE_DIR_NAME
     from advisor.model import InputError
 

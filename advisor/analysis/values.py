@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl
 
 import libcst as cst
 
-from advisor.index import Binding, ModuleIndex, ScopeInfo
-from advisor.walk import walk
+from advisor.analysis.index import Binding, ModuleIndex, ScopeInfo
+from advisor.analysis.walk import walk
 
 
 class V:

@@ -23,9 +23,9 @@ from typing import Any
 
 from advisor import __version__
 from advisor.config import CACHE_DIR_NAME
-from advisor.fingerprint import code_digest
 from advisor.model import AppEvidence, FileFacts
-from advisor.suppressions import Suppression
+from advisor.policy.suppressions import Suppression
+from advisor.speed.fingerprint import code_digest
 
 CACHE_FORMAT = 1
 # Marks the directory as a cache to backup tools (https://bford.info/cachedir/), and as ours

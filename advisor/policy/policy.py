@@ -36,7 +36,7 @@ from advisor.model import (
     TransportFact,
     Usage,
 )
-from advisor.urls import (
+from advisor.policy.urls import (
     display_url,
     domain_after_placeholder,
     host_of,
@@ -209,11 +209,11 @@ def _path_of(url: str | None) -> str | None:
 def _shipped_bytes(name: str) -> bytes:
     """A file of the shipped ``advisor.rules`` package.
 
-    Read straight from disk where it lies beside this module (an installed wheel) or in the
+    Read straight from disk where it lies in the ``advisor`` package (an installed wheel) or in the
     source checkout's ``rules/``; ``importlib.resources`` (zip imports, editable finders) only
     otherwise, because importing it costs a tenth of a pre-commit run's budget.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the advisor package
     for candidate in (here / "rules" / name, here.parent / "rules" / name):
         try:
             return candidate.read_bytes()

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor.files.source import SourceFile, display_path, read_source
 from advisor.model import FileError, FileFacts, Span
-from advisor.source import SourceFile, display_path, read_source
 
 if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from advisor.context import ForeignNode, ModuleContext
-    from advisor.index import ModuleIndex, build_index
-    from advisor.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
+    from advisor.analysis.context import ForeignNode, ModuleContext
+    from advisor.analysis.index import ModuleIndex, build_index
+    from advisor.analysis.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
 
 _engine_ready = False
 
@@ -42,9 +42,9 @@ def _import_engine() -> None:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from advisor.context import ForeignNode, ModuleContext
-    from advisor.index import ModuleIndex, build_index
-    from advisor.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
+    from advisor.analysis.context import ForeignNode, ModuleContext
+    from advisor.analysis.index import ModuleIndex, build_index
+    from advisor.analysis.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
 
     _engine_ready = True
 
@@ -403,7 +403,7 @@ class Project:
 def parse(text: str, path: str) -> cst.Module | FileError:
     _import_engine()
     try:
-        from advisor.parsing import parse_module  # hardened parser, when present
+        from advisor.analysis.parsing import parse_module  # hardened parser, when present
     except ImportError:
         parse_module = None
     if parse_module is not None:
@@ -426,7 +426,7 @@ def _analyze_prefiltered(
     src: SourceFile, project: Project | None, data: bytes
 ) -> FileFacts | FileError:
     """``analyze_source`` for a file the prefilter has already let through (``data``: its bytes)."""
-    from advisor.appkind import evidence_in_text
+    from advisor.analysis.appkind import evidence_in_text
 
     facts = FileFacts(path=src.display_path)
     facts.app_evidence = evidence_in_text(src.display_path, src.text)
@@ -497,7 +497,7 @@ def skipped_facts(src: SourceFile, reason: str) -> FileFacts:
     The evidence is read from every file: a Flask or tkinter import says what kind of
     application the project is even in a module without a single OAuth word.
     """
-    from advisor.appkind import evidence_in_text
+    from advisor.analysis.appkind import evidence_in_text
 
     return FileFacts(
         path=src.display_path,
@@ -514,7 +514,7 @@ def analyze_file(src: SourceFile, project: Project | None = None) -> FileFacts |
         # more than the search on a loaded machine) and no libcst import.
         return skipped_facts(src, reason)
     try:
-        from advisor.parsing import guarded
+        from advisor.analysis.parsing import guarded
     except ImportError:
         guarded = None
     if guarded is not None:

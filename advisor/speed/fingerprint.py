@@ -24,7 +24,8 @@ def code_signature() -> str:
     global _SIGNATURE
     if _SIGNATURE is not None:
         return _SIGNATURE
-    root = os.path.dirname(os.path.abspath(__file__))
+    # The whole ``advisor`` package, every stage's subpackage included (this file is in speed/).
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     bases = [root]
     try:
         from advisor import rules as rules_pkg
