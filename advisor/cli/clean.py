@@ -37,7 +37,7 @@ def clean_command(
     paths: tuple[str, ...], cache_dir: Path | None, config_file: Path | None, isolated: bool
 ) -> None:
     """Remove the cache of PATHS' project (default: .), as `check PATHS` would find it."""
-    from advisor.cli.main import UserError, build_config
+    from advisor.cli.common import UserError, build_config
     from advisor.config import CACHE_DIR_NAME
     from advisor.model import InputError
 

@@ -7,8 +7,9 @@ report (``advisor.speed.replay``), before click and the analyzer are imported at
 
 from __future__ import annotations
 
-import os
 import sys
+
+from advisor.exits import quick_exit
 
 
 def entry() -> None:
@@ -32,27 +33,3 @@ def entry() -> None:
     from advisor.cli.main import entry as run_here
 
     run_here()
-
-
-def quick_exit(code: int) -> None:
-    """Flush the standard streams and end the process without tearing the interpreter down.
-
-    Teardown (clearing every module, freeing every object one by one) costs a pre-commit run
-    20-40 ms and has nothing left to do once the output is written.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
-            code = code or 1
-    os._exit(code)
-
-
-def exit_status(done: SystemExit) -> int:
-    """The process exit status ``done`` stands for; a message given instead goes to stderr."""
-    if isinstance(done.code, int):
-        return done.code
-    if done.code is None:
-        return 0
-    print(done.code, file=sys.stderr)
-    return 1

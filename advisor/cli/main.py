@@ -18,11 +18,8 @@ from typing import Any
 import click
 
 from advisor import __version__
+from advisor.cli.common import EXIT_CLEAN, EXIT_FINDINGS, UserError, _emit, build_config
 from advisor.cli.options import config_options
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
 
 # Kept in sync with advisor.reporters.FORMATS; listed here so that --help needs no imports.
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
@@ -37,15 +34,6 @@ def main() -> None:
     from advisor.analysis.compiler_warnings import silence
 
     silence()
-
-
-class UserError(click.ClickException):
-    """A configuration or input problem: one line on stderr, exit code 2."""
-
-    exit_code = EXIT_ERROR
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"treddy-advisor: error: {self.format_message()}", err=True)
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str] | None:
@@ -256,37 +244,6 @@ def run(paths: list[str], opts: dict[str, Any]) -> int:
         return _run(paths, opts)
     except InputError as exc:  # a config, policy or baseline problem
         raise UserError(str(exc)) from exc
-
-
-def build_config(paths: list[str], opts: dict[str, Any]) -> Any:
-    """The config file's settings with the command-line flags layered on top."""
-    from advisor.config import Config, find_config, load_config
-
-    if opts.get("isolated"):
-        config = Config()
-    else:
-        remember = not opts.get("no_cache")
-        path = opts.get("config_file") or find_config(paths, remember)
-        config = load_config(path, remember)
-    if opts.get("select") is not None:
-        config.select = opts["select"]
-        config.extend_select = []
-    if opts.get("extend_select"):
-        config.extend_select = [*config.extend_select, *opts["extend_select"]]
-    if opts.get("ignore"):
-        config.ignore = [*config.ignore, *opts["ignore"]]
-    if opts.get("exclude"):
-        config.exclude = opts["exclude"]
-    if opts.get("extend_exclude"):
-        config.extend_exclude = [*config.extend_exclude, *opts["extend_exclude"]]
-    if opts.get("policy_file"):
-        config.policy = opts["policy_file"]
-    for key in ("fail_on", "min_confidence", "all_providers", "jobs"):
-        if opts.get(key) is not None:
-            setattr(config, key, opts[key])
-    if opts.get("no_cache"):
-        config.cache = False
-    return config
 
 
 class RuleCatalogue(Sequence[Any]):
@@ -508,19 +465,6 @@ def _render(result: Any, fmt: str, rules: list[Any], opts: dict[str, Any], color
     return render(result, fmt, rules=rules, show_source=bool(opts.get("show_source")), color=color)
 
 
-def _emit(text: str, path: Path | None, color: bool = False) -> None:
-    if path is None:
-        if text:
-            # click strips ANSI codes when stdout is not a terminal unless told otherwise.
-            click.echo(text, nl=False, color=color or None)
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 def _use_color(mode: str, to_file: bool) -> bool:
     if mode == "always":
         return True
@@ -566,13 +510,13 @@ main.add_command(clean_command)
 
 
 def entry() -> None:
-    """``main`` with a quick exit (``advisor.cli.launcher.quick_exit``).
+    """``main`` with a quick exit (``advisor.exits.quick_exit``).
 
     Every output file is written and closed, the process pool is shut down, and the only thread
     that can still be running is an abandoned analysis. Tests call ``main`` through click's
     runner and are not affected.
     """
-    from advisor.cli.launcher import exit_status, quick_exit
+    from advisor.exits import exit_status, quick_exit
 
     code: int = 0
     try:

@@ -54,7 +54,7 @@ def _is_result_file(path: str) -> bool:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, help="Worker processes.")
 def report(paths: tuple[str, ...], **opts: Any) -> None:
     """Write the advisor report for PATHS (code), or a portfolio page for JSON results."""
-    from advisor.cli.main import UserError
+    from advisor.cli.common import UserError
     from advisor.config import ConfigError
     from advisor.policy.policy import PolicyError
 
@@ -76,13 +76,13 @@ def report(paths: tuple[str, ...], **opts: Any) -> None:
             text = _code_report(targets, fmt, opts)
     except (ConfigError, PolicyError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    from advisor.cli.main import _emit
+    from advisor.cli.common import _emit
 
     _emit(text, opts["output_file"])
 
 
 def _portfolio(paths: list[Path], fmt: str, opts: dict[str, Any]) -> str:
-    from advisor.cli.main import UserError
+    from advisor.cli.common import UserError
     from advisor.policy.policy import load_policy
     from advisor.report.portfolio import PortfolioError, build_portfolio
     from advisor.report.report import render_portfolio
@@ -99,7 +99,7 @@ def _portfolio(paths: list[Path], fmt: str, opts: dict[str, Any]) -> str:
 
 def _code_report(paths: list[str], fmt: str, opts: dict[str, Any]) -> str:
     from advisor.analysis.appkind import scan_app_kind
-    from advisor.cli.main import UserError, build_config
+    from advisor.cli.common import UserError, build_config
     from advisor.engine import CheckRequest, discover_files, run_check, scan_options
     from advisor.policy.policy import load_catalogue, load_policy
     from advisor.report.report import (

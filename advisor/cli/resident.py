@@ -284,7 +284,7 @@ def _run(main: object, request: dict[str, object]) -> dict[str, object]:
             try:
                 main.main(args=argv, prog_name="treddy-advisor", standalone_mode=True)
             except SystemExit as done:
-                from advisor.cli.launcher import exit_status
+                from advisor.exits import exit_status
 
                 code = exit_status(done)
             except Exception as exc:  # one bad request never takes the process down
