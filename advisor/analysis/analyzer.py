@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from advisor.analysis.context import ForeignNode, ModuleContext
     from advisor.analysis.index import ModuleIndex, build_index
-    from advisor.analysis.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
+    from advisor.analysis.values import B64, ClassRef, DictV, Evaluator, FuncRef, SeqV, Text, V
 
 _engine_ready = False
 
@@ -35,7 +35,7 @@ def _import_engine() -> None:
     global MetadataWrapper, PositionProvider
     global ForeignNode, ModuleContext
     global ModuleIndex, build_index
-    global B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
+    global B64, ClassRef, DictV, Evaluator, FuncRef, SeqV, Text, V
     global _engine_ready
     if _engine_ready:
         return
@@ -44,7 +44,7 @@ def _import_engine() -> None:
 
     from advisor.analysis.context import ForeignNode, ModuleContext
     from advisor.analysis.index import ModuleIndex, build_index
-    from advisor.analysis.values import B64, DictV, Evaluator, FuncRef, Ref, SeqV, Text, V
+    from advisor.analysis.values import B64, ClassRef, DictV, Evaluator, FuncRef, SeqV, Text, V
 
     _engine_ready = True
 
@@ -277,7 +277,7 @@ class Project:
         except (RecursionError, ValueError):
             return None
         loaded = _Loaded(src.display_path, module, index, None, src.digest)  # type: ignore[arg-type]
-        loaded.evaluator = Evaluator(index, self.resolver_for())
+        loaded.evaluator = Evaluator(index, self.resolver_for(), self.class_for)
         self._loaded[modname] = loaded
         return loaded
 
@@ -300,10 +300,11 @@ class Project:
             try:
                 b = info.bindings[attr][-1]
                 if b.kind == "class" and isinstance(b.value, cst.ClassDef):
-                    # a project subclass of a library client acts as its library base here
+                    # a project subclass of a library client acts as its library base, and its
+                    # methods and attributes are read where it is defined
                     base = loaded.evaluator.class_base_qualname(b.value)
                     self.used[loaded.path] = loaded.digest
-                    return Ref(base) if base else None
+                    return ClassRef(b.value, base, loaded.evaluator)
                 if b.kind == "def" and isinstance(b.value, cst.FunctionDef):
                     self.used[loaded.path] = loaded.digest
                     return FuncRef(
@@ -319,6 +320,24 @@ class Project:
                 self._resolving.discard(qualname)
 
         return resolve
+
+    def class_for(self, qualname: str) -> tuple[cst.ClassDef, Evaluator] | None:
+        """The definition of a class of another project module, with that module's evaluator."""
+        mod, _, attr = qualname.rpartition(".")
+        if not mod or not self._may_define(mod, attr):
+            return None
+        loaded = self._load(mod)
+        if loaded is None:
+            return None
+        info = loaded.index.scopes.get(id(loaded.module))
+        bindings = info.bindings.get(attr) if info is not None else None
+        if not bindings or bindings[-1].kind != "class":
+            return None
+        node = bindings[-1].value
+        if not isinstance(node, cst.ClassDef):
+            return None
+        self.used[loaded.path] = loaded.digest
+        return node, loaded.evaluator
 
     def _may_define(self, modname: str, attr: str) -> bool:
         """Cheap text check before parsing a module: is ``attr`` assigned at its top level?
@@ -440,7 +459,7 @@ def _analyze_prefiltered(
         index = build_index(module, modname)
         project = project or Project({})
         project.trim()
-        evaluator = Evaluator(index, project.resolver_for())
+        evaluator = Evaluator(index, project.resolver_for(), project.class_for)
         project.used = {}
         ctx = ModuleContext(src.display_path, module, index, evaluator, facts, project.foreign)
         ctx.text = src.text

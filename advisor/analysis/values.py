@@ -125,6 +125,8 @@ class FuncRef(V):
 class ClassRef(V):
     cls: cst.ClassDef
     base_qualname: str | None  # first library base class, if any
+    # a class of another project module: its attributes are read by that module's evaluator
+    owner: Evaluator | None = None
 
 
 @dataclass(eq=False)
@@ -149,6 +151,8 @@ class CallV(V):
     # is the last one in source order, these are the rest. Detectors that decide on the class
     # of an object must look at them too.
     alternatives: tuple[V, ...] = ()
+    # the evaluator of the module defining ``local_class`` when it is another project module
+    owner: Evaluator | None = None
 
 
 @dataclass(eq=False)
@@ -208,6 +212,17 @@ B64_FUNCS = {
     "base64.urlsafe_b64encode": True,
     "base64.encodestring": False,
 }
+# Roots of the libraries whose classes, written as a parameter's annotation, type the argument.
+ANNOTATED_CLIENT_ROOTS = {
+    "requests",
+    "httpx",
+    "aiohttp",
+    "requests_oauthlib",
+    "oauthlib",
+    "authlib",
+    "msal",
+    "urllib3",
+}
 PASSTHROUGH_METHODS = {"encode", "decode", "strip", "rstrip", "lstrip", "lower", "upper"}
 URLENCODERS = {"urllib.parse.urlencode", "urllib.urlencode", "urlencode"}
 QUOTERS = {"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.quote", "urllib.quote_plus"}
@@ -242,12 +257,29 @@ def _string_value(node: cst.SimpleString) -> str | None:
 
 class Evaluator:
     def __init__(
-        self, index: ModuleIndex, import_resolver: Callable[[str], V | None] | None = None
+        self,
+        index: ModuleIndex,
+        import_resolver: Callable[[str], V | None] | None = None,
+        class_resolver: Callable[[str], tuple[cst.ClassDef, Evaluator] | None] | None = None,
     ) -> None:
         self.idx = index
         self.import_resolver = import_resolver
+        # qualified name of a class in another project module -> its definition and evaluator
+        self.class_resolver = class_resolver
         self._memo: dict[int, V] = {}
         self._active: set[int] = set()
+        self._calls_by_function: dict[int, list[cst.Call]] | None = None
+
+    def calls_in(self, fn: cst.FunctionDef) -> list[cst.Call]:
+        """The calls written directly in ``fn`` (not in functions nested in it)."""
+        if self._calls_by_function is None:
+            table: dict[int, list[cst.Call]] = {}
+            for call in self.idx.calls:
+                owner = self.enclosing_function(call)
+                if owner is not None:
+                    table.setdefault(id(owner), []).append(call)
+            self._calls_by_function = table
+        return self._calls_by_function.get(id(fn), [])
 
     # -- entry point --------------------------------------------------------------------------
     def eval(
@@ -392,7 +424,32 @@ class Evaluator:
             cls = self.enclosing_class(fn)
             if cls is not None and self._is_first_param(fn, name):
                 return self.self_value(cls, depth)
+        typed = self._annotated_client(info.params.get(name))
+        if typed is not None:
+            return typed
         return Param(name, fname)
+
+    def _annotated_client(self, param: cst.Param | None) -> V | None:
+        """``session: requests.Session``: a parameter typed by an HTTP or OAuth client class.
+
+        Only library classes count (the object's methods are then known); the value is an
+        object of that class built somewhere else, with no constructor arguments known.
+        """
+        if param is None or param.annotation is None:
+            return None
+        ann = param.annotation.annotation
+        if isinstance(ann, cst.Subscript):  # Optional[Session]
+            if len(ann.slice) != 1 or not isinstance(ann.slice[0].slice, cst.Index):
+                return None
+            ann = ann.slice[0].slice.value
+        elif isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+            ann = ann.left  # Session | None
+        elif isinstance(ann, cst.SimpleString):
+            return None
+        q = self.idx.imports.resolve(ann)
+        if q and q.split(".", 1)[0] in ANNOTATED_CLIENT_ROOTS:
+            return CallV(q, None, star_unknown=True, node=param)
+        return None
 
     @staticmethod
     def _is_first_param(fn: cst.FunctionDef, name: str) -> bool:
@@ -419,7 +476,13 @@ class Evaluator:
                     pos, kw, _ = self.eval_args(c, {}, depth + 1)
                     break
         return CallV(
-            base or f"<local>.{cls.name.value}", call, pos, kw, local_class=cls.name.value, node=cls
+            base or f"<local>.{cls.name.value}",
+            call,
+            pos,
+            kw,
+            local_class=cls.name.value,
+            node=cls,
+            owner=self,
         )
 
     def class_base_qualname(self, cls: cst.ClassDef, seen: set[int] | None = None) -> str | None:
@@ -430,6 +493,10 @@ class Evaluator:
         for base in cls.bases:
             q = self.idx.imports.resolve(base.value)
             if q:
+                foreign = self.class_resolver(q) if self.class_resolver is not None else None
+                if foreign is not None and id(foreign[0]) not in seen:
+                    inner = foreign[1].class_base_qualname(foreign[0], seen)
+                    return inner or q
                 return q
             if isinstance(base.value, cst.Name):
                 info = self.idx.classes.get(base.value.value)
@@ -454,7 +521,7 @@ class Evaluator:
             return FuncRef(b.value)
         if b.kind == "class":
             assert isinstance(b.value, cst.ClassDef)
-            return ClassRef(b.value, self.class_base_qualname(b.value))
+            return ClassRef(b.value, self.class_base_qualname(b.value), self)
         if b.kind == "aug":
             return Unknown(f"{name} is modified in place")
         return Unknown(f"{name} is a loop or exception variable")
@@ -766,7 +833,8 @@ class Evaluator:
             and base.local_class is not None
             and isinstance(base.node, cst.ClassDef)
         ):
-            return self._self_attr(base.node, attr, base, env, depth, e)
+            owner = base.owner if base.owner is not None else self
+            return owner._self_attr(base.node, attr, base, env, depth, e)
         if (
             isinstance(base, CallV)
             and isinstance(base_expr, cst.Name)
@@ -782,7 +850,8 @@ class Evaluator:
         if attr in ("config", "settings", "conf") and not isinstance(base, (Text, DictV)):
             return Config(f"{_expr_text(base_expr)}.{attr}", e)
         if isinstance(base, ClassRef):
-            return self._class_attr(base.cls, attr, env, depth, e)
+            owner = base.owner if base.owner is not None else self
+            return owner._class_attr(base.cls, attr, env, depth, e)
         return BoundAttr(base, attr, e)
 
     def _class_attr(
@@ -828,12 +897,32 @@ class Evaluator:
             if attr in cinfo.methods:
                 method = cinfo.methods[attr]
                 if _is_property(method):
-                    return self._inline(FuncRef(method, obj), None, (), {}, False, env, depth)
-                return FuncRef(method, obj)
+                    return self._inline(FuncRef(method, obj, self), None, (), {}, False, env, depth)
+                return FuncRef(method, obj, self)
             sinfo = self.idx.scopes.get(id(klass))
             if sinfo and attr in sinfo.bindings:
                 return self._binding_value(attr, sinfo.bindings[attr][-1], sinfo, env, depth)
+        if depth < MAX_DEPTH - 2:
+            for fcls, fev in self._foreign_bases(cls):
+                found = fev._self_attr(fcls, attr, obj, env, depth + 2, e)
+                if not isinstance(found, BoundAttr):
+                    return found
         return BoundAttr(obj, attr, e)
+
+    def _foreign_bases(self, cls: cst.ClassDef) -> list[tuple[cst.ClassDef, Evaluator]]:
+        """Base classes defined in other modules of the project, nearest first."""
+        if self.class_resolver is None:
+            return []
+        out: list[tuple[cst.ClassDef, Evaluator]] = []
+        for klass in self._mro(cls):
+            for base in klass.bases:
+                if isinstance(base.value, cst.Name) and base.value.value in self.idx.classes:
+                    continue
+                q = self.idx.imports.resolve(base.value)
+                found = self.class_resolver(q) if q else None
+                if found is not None and found[0] is not cls:
+                    out.append(found)
+        return out
 
     def _mro(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
         out = [cls]
@@ -953,6 +1042,7 @@ class Evaluator:
                 local_class=name,
                 star_unknown=star,
                 node=func.cls,
+                owner=func.owner or self,
             )
         if isinstance(func, BoundAttr):
             recv = func.receiver
@@ -1046,8 +1136,10 @@ class Evaluator:
         if func.receiver is not None and params:
             new_env[(id(fn), params[0].name.value)] = func.receiver
             params = params[1:]
+        named: set[str] = set()
         for i, p in enumerate(params):
             name = p.name.value
+            named.add(name)
             if i < len(args):
                 new_env[(id(fn), name)] = args[i]
             elif name in kw:
@@ -1055,10 +1147,18 @@ class Evaluator:
             elif p.default is not None:
                 new_env[(id(fn), name)] = self.eval(p.default, None, depth + 1)
         for p in fn.params.kwonly_params:
+            named.add(p.name.value)
             if p.name.value in kw:
                 new_env[(id(fn), p.name.value)] = kw[p.name.value]
             elif p.default is not None:
                 new_env[(id(fn), p.name.value)] = self.eval(p.default, None, depth + 1)
+        # *args and **kwargs forwarded to the next call: what this call site put in them
+        star_arg = fn.params.star_arg
+        if isinstance(star_arg, cst.Param):
+            new_env[(id(fn), star_arg.name.value)] = SeqV(tuple(args[len(params) :]))
+        if fn.params.star_kwarg is not None:
+            rest = {k: v for k, v in kw.items() if k not in named and not k.startswith("@")}
+            new_env[(id(fn), fn.params.star_kwarg.name.value)] = DictV(rest, True)
         return new_env
 
 
