@@ -727,3 +727,40 @@ def test_unrelated_token_variables_are_silent():
     fetch_token(TOKEN_URL)
     """
     assert authlib_usages(body) == []
+
+
+def test_registry_client_configured_elsewhere_is_read_by_its_method_names():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            from flask import g, url_for
+
+            def login_view():
+                return g._oidc_auth.authorize_redirect(url_for("oidc.callback", _external=True))
+
+            def authorize_view():
+                token = g._oidc_auth.authorize_access_token()
+                return token
+            """
+        ),
+        "views.py",
+    )
+    got = sorted((u.context, u.operation, u.flow, u.library) for u in facts.usages)
+    assert got == [
+        ("authorize_view", "token_request", "authorization_code", "authlib"),
+        ("login_view", "authorization_url", "authorization_code", "authlib"),
+    ]
+
+
+def test_registry_method_names_on_a_known_other_library_object_are_silent():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            import requests
+            s = requests.Session()
+            s.authorize_redirect("https://app/cb")
+            """
+        ),
+        "other.py",
+    )
+    assert facts.usages == []

@@ -288,3 +288,51 @@ def test_confidential_only_method_tells_the_class_on_a_two_path_client():
     """
     found = [u for u in analyse(body).usages if u.operation == "token_request"]
     assert [(u.flow, u.client_auth) for u in found] == [("client_credentials", "body")]
+
+
+def test_application_built_elsewhere_is_read_by_its_method_names():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            class Credential:
+                def __init__(self, app_factory):
+                    self._apps = {}
+                    self._factory = app_factory
+
+                def _get_app(self, tenant):
+                    if tenant not in self._apps:
+                        self._apps[tenant] = self._factory(tenant)
+                    return self._apps[tenant]
+
+                def app_token(self, scopes):
+                    return self._get_app("t").acquire_token_for_client(scopes)
+
+                def device(self, app, scopes):
+                    flow = app.initiate_device_flow(scopes)
+                    return app.acquire_token_by_device_flow(flow)
+            """
+        ),
+        "credential.py",
+    )
+    got = sorted((u.context, u.flow, u.client_auth, u.token_url) for u in facts.usages)
+    assert got == [
+        ("Credential.app_token", "client_credentials", "body", None),
+        ("Credential.device", "device_code", "none", None),
+        ("Credential.device", "device_code", "none", None),
+    ]
+    assert all(u.library == "msal" for u in facts.usages)
+
+
+def test_msal_method_names_on_strings_and_known_other_classes_are_not_msal():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            import requests
+            s = requests.Session()
+            s.acquire_token_for_client(["x"])
+            "abc".acquire_token_silent(["x"], None)
+            """
+        ),
+        "other.py",
+    )
+    assert facts.usages == []

@@ -147,6 +147,8 @@ class CallV(V):
     local_class: str | None = None
     star_unknown: bool = False  # *args/**kwargs that could not be expanded
     node: cst.CSTNode | None = None
+    # the callee is a parameter or a value the analysis cannot see (an injected callable)
+    callee_unknown: bool = False
     # Other values the same name may hold on another path (if/else branches): the value above
     # is the last one in source order, these are the rest. Detectors that decide on the class
     # of an object must look at them too.
@@ -1008,6 +1010,9 @@ class Evaluator:
                 return pos[0]
             if q in ("builtins.str", "builtins.bytes") and pos:
                 return pos[0]
+            listed = q in ("builtins.sorted", "builtins.list", "builtins.tuple")
+            if listed and len(pos) == 1 and isinstance(pos[0], (DictV, SeqV)):
+                return pos[0]  # the fields of a mapping survive being listed or sorted
             if q == "builtins.dict":
                 if not pos and not star:
                     return DictV(dict(kw), True, e)
@@ -1065,7 +1070,7 @@ class Evaluator:
                     if k.known in recv.items:
                         return recv.items[k.known]
                     return pos[1] if len(pos) > 1 else Const(None)
-            if isinstance(recv, DictV) and m == "copy":
+            if isinstance(recv, DictV) and m in ("copy", "items"):
                 return recv
             if isinstance(recv, Env):
                 return recv
@@ -1099,7 +1104,15 @@ class Evaluator:
             if isinstance(recv, (Ref,)):
                 return CallV(f"{recv.qualname}.{m}", e, pos, kw, star_unknown=star, node=e)
             return CallV(None, e, pos, kw, receiver=recv, method=m, star_unknown=star, node=e)
-        return CallV(None, e, pos, kw, star_unknown=star, node=e)
+        return CallV(
+            None,
+            e,
+            pos,
+            kw,
+            star_unknown=star,
+            node=e,
+            callee_unknown=isinstance(func, (Param, Unknown)),
+        )
 
     def _inline(
         self,

@@ -263,6 +263,11 @@ class _Detector:
         if q in OAUTH2_AUTH_CLASSES:
             self._oauth2_auth(call, v)
             return
+        last = (q or "").rsplit(".", 1)[-1]
+        if v.method is None and last in REGISTRY_ONLY_METHODS and not q.startswith("authlib."):
+            # an attribute of a module object (flask.g._oidc_auth.authorize_redirect)
+            self._registry_method(call, v, self._untyped_registry_client(), last)
+            return
         if v.method is None:
             return
         if v.method == "register" and self._registry_kind(v.receiver):
@@ -271,6 +276,8 @@ class _Detector:
                 client.node = call
             return
         client = self.receiver_client(v.receiver)
+        if client is None and v.method in REGISTRY_ONLY_METHODS and _unresolved(v.receiver):
+            client = self._untyped_registry_client()
         if client is None or client.oauth1:
             return
         m = v.method
@@ -287,6 +294,28 @@ class _Detector:
         elif m in API_METHODS or m in ("request", "stream"):
             self._api_call(v, client, m)
 
+    def _untyped_registry_client(self) -> Client:
+        """A registry client the analysis cannot see (``g._oidc_auth``, a client passed in).
+
+        ``authorize_redirect`` and ``authorize_access_token`` are method names of Authlib's
+        framework registry clients only; their configuration is not visible from here.
+        """
+        key = f"{self.ctx.path}:untyped registry client"
+        client = self.clients.get(key)
+        if client is None:
+            client = Client(
+                kind="registry",
+                cls="framework registry client (configured elsewhere)",
+                key=key,
+                node=None,
+                unknown_config=True,
+            )
+            client.evidence.append(
+                "Authlib registry client method on an object configured elsewhere"
+            )
+            self.clients[key] = client
+        return client
+
     # -- clients --------------------------------------------------------------------------
     def _key(self, v: CallV) -> str | None:
         if v.local_class:
@@ -302,10 +331,11 @@ class _Detector:
         if key is not None and key in self.clients:
             return self.clients[key]
         if v.local_class and isinstance(v.node, cst.ClassDef):
-            info = self.ctx.index.class_of_node.get(id(v.node))
+            ev = v.owner or self.ctx.ev  # the class may be defined in another module
+            info = ev.idx.class_of_node.get(id(v.node))
             if info is not None and "__init__" in info.methods:
                 # constructor arguments are those of super().__init__(...)
-                v = self.ctx.ev.self_value(v.node, 0)  # type: ignore[assignment]
+                v = ev.self_value(v.node, 0)  # type: ignore[assignment]
         client = self._session_client(v, key)
         if key is not None:
             self.clients[key] = client
@@ -1073,6 +1103,17 @@ class _Detector:
             + ([auto_note] if auto_note else []),
             fix_hints=hints,
         )
+
+
+# Method names that only Authlib's framework registry clients have.
+REGISTRY_ONLY_METHODS = {"authorize_redirect", "authorize_access_token"}
+
+
+def _unresolved(recv: V | None) -> bool:
+    if isinstance(recv, CallV):
+        q = recv.qualname or ""
+        return not q or q.startswith("<local>.")
+    return not isinstance(recv, (Text, DictV, Const))
 
 
 def _keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:

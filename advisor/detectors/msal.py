@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import libcst as cst
 
 from advisor.analysis.context import ModuleContext
-from advisor.analysis.values import CallV, Const, DictV, Env, SeqV, Text, V, known_str
+from advisor.analysis.values import CallV, Const, DictV, Env, SeqV, Text, Unknown, V, known_str
 from advisor.detectors.common import bind, cred, is_false, scopes_of, transport_fact, usage
 from advisor.model import Credential, Usage
 
@@ -176,6 +176,10 @@ def detect(ctx: ModuleContext) -> None:
                         auth_note="a public or a confidential application depending on the path",
                     )
                 _operation(ctx, call, v, app, METHODS[v.method])
+            elif _unresolved_application(recv):
+                _operation(ctx, call, v, _untyped_app(v.method), METHODS[v.method])
+        elif v.method in METHODS and _unresolved_application(v.receiver):
+            _operation(ctx, call, v, _untyped_app(v.method), METHODS[v.method])
     for app in order:
         if not app.usages and app.node is not None:
             _setup(ctx, app)
@@ -188,6 +192,46 @@ CONFIDENTIAL_ONLY = {
     "remove_tokens_for_client",
 }
 PUBLIC_ONLY = {"acquire_token_interactive", "initiate_device_flow", "acquire_token_by_device_flow"}
+
+
+def _unresolved_application(recv: V | None) -> bool:
+    """An object whose class the analysis cannot see: an application received as a parameter,
+    returned by a factory with several returns, or kept in a cache of applications.
+
+    The method names of METHODS are msal's own (``acquire_token_for_client``,
+    ``initiate_device_flow``...), so such a call is read as msal's; an object of another known
+    library class is not.
+    """
+    if isinstance(recv, CallV):
+        q = recv.qualname or ""
+        return not q or q.startswith("<local>.")
+    return not isinstance(recv, (Text, DictV, SeqV, Const))
+
+
+def _untyped_app(method: str) -> App:
+    if method in CONFIDENTIAL_ONLY:
+        kind, auth = "confidential", "body"
+        note = (
+            "a method of ConfidentialClientApplication on an application built elsewhere: "
+            "msal posts the credential in the body (client_secret or signed assertion)"
+        )
+    elif method in PUBLIC_ONLY:
+        kind, auth = "public", "none"
+        note = "a method of PublicClientApplication: client_id only, no secret"
+    else:
+        kind, auth = "base", "unknown"
+        note = "msal application built elsewhere: public or confidential cannot be told here"
+    return App(
+        kind=kind,
+        key=None,
+        node=None,
+        client_id=None,
+        credential=None,
+        authority=Unknown("application built elsewhere"),
+        client_auth=auth,
+        auth_note=note,
+        verify_disabled=False,
+    )
 
 
 def _key(ctx: ModuleContext, v: CallV) -> str | None:

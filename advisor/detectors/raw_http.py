@@ -6,14 +6,20 @@ A request is an OAuth token request when its form body, JSON body or query carri
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import libcst as cst
 
 from advisor.analysis.context import ModuleContext
 from advisor.analysis.values import (
     CallV,
     DictV,
+    Evaluator,
     FuncRef,
     Param,
+    Ref,
+    SeqV,
     Text,
     Unknown,
     V,
@@ -92,6 +98,11 @@ def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
             return "urllib", bind(v, ["url", "data"]), None
         if q in ("urllib.request.Request", "urllib2.Request"):
             return "urllib", bind(v, ["url", "data", "headers"]), None
+        if _request_like(q, v):
+            # another HTTP library's request object or sender (azure.core's
+            # HttpRequest("POST", url, data=...), a vendored client's post()): the protocol
+            # fields in its arguments decide
+            return q.split(".", 1)[0], _generic_args(v, None), None
         return None
     recv = v.receiver
     if isinstance(recv, CallV) and recv.qualname in SESSION_CLASSES and v.method:
@@ -99,67 +110,327 @@ def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
         if v.method in sig:
             return lib, bind(v, sig[v.method]), recv
         return None
-    if v.method in ("post", "request") and not _known_library_object(recv):
+    if v.method in SENDING_METHODS and not _known_library_object(recv):
         # A client object the analysis cannot resolve (a parameter, an attribute set in several
-        # places). Only a literal grant_type in the payload will make this a token request.
-        return UNRESOLVED, bind(v, REQUESTS_SESSION[v.method]), None
+        # places, a generated SDK's transport). Only the protocol fields in its arguments (a
+        # grant_type, a code exchange) will make this a token request.
+        return UNRESOLVED, _generic_args(v, REQUESTS_SESSION.get(v.method or "")), None
+    if v.method is None and v.receiver is None and v.callee_unknown:
+        # an injected callable: request(method=..., url=..., body=...)
+        return UNRESOLVED, _generic_args(v, None), None
     return None
+
+
+# Methods that send a request on an object whose class is not known.
+SENDING_METHODS = HTTP_METHODS | {
+    "request",
+    "fetch",
+    "call_api",
+    "make_request",
+    "send_request",
+    "api_call",
+}
+# Keyword spellings of the request's parts in wrappers and generated SDK transports.
+SLOT_ALIASES = {
+    "url": ("url", "uri", "endpoint", "token_url", "resource_path"),
+    "data": ("data", "body", "form", "form_data", "post_params", "payload"),
+    "json": ("json", "json_body", "json_data"),
+    "params": ("params", "query", "query_params"),
+    "headers": ("headers", "header_params"),
+    "auth": ("auth",),
+    "verify": ("verify",),
+}
+_METHOD_WORDS = {m.upper() for m in HTTP_METHODS}
+
+
+_REQUEST_LIKE = re.compile(r"(?:^|_)(?:post|request|send|fetch)(?:$|_)|Request$", re.IGNORECASE)
+# Imported callables that build or transform data, never send it.
+_NOT_SENDERS = ("builtins.", "json.", "urllib.parse.", "logging.", "typing.", "dataclasses.")
+
+
+def _request_like(q: str, v: CallV) -> bool:
+    """An imported callable that sends or builds an HTTP request, by its name or arguments."""
+    if q.startswith(_NOT_SENDERS) or q.split(".", 1)[0] in OAUTH_AND_HTTP_ROOTS:
+        return False
+    first = v.pos[0] if v.pos else None
+    method_first = (
+        isinstance(first, Text) and (first.known or "").upper() in _METHOD_WORDS and len(v.pos) > 1
+    )
+    return method_first or _REQUEST_LIKE.search(q.rsplit(".", 1)[-1]) is not None
+
+
+def _generic_args(v: CallV, positional: list[str] | None) -> dict[str, V]:
+    """The request's parts from the arguments of a call whose signature is not known.
+
+    Keywords are read by their usual names; positionals by shape: a method word, then the
+    URL, then mappings (the one carrying protocol fields is the body, one with an
+    ``Authorization`` or ``Content-Type`` key the headers). A single options object built by
+    a call (``fetch(Options(url=..., data=...))``) lends its keywords.
+    """
+    out: dict[str, V] = {}
+    kw = {k: val for k, val in v.kw.items() if not k.startswith("@")}
+    pos = list(v.pos)
+    if len(pos) == 1 and isinstance(pos[0], CallV) and not kw:
+        inner = pos[0]
+        if any(k in inner.kw for k in (*SLOT_ALIASES["url"], *SLOT_ALIASES["data"])):
+            kw = {k: val for k, val in inner.kw.items() if not k.startswith("@")}
+            pos = list(inner.pos)
+    for slot, names in SLOT_ALIASES.items():
+        for name in names:
+            if name in kw:
+                out.setdefault(slot, kw[name])
+    if positional:
+        for name, val in zip(positional, pos, strict=False):
+            out.setdefault(name, val)
+        return out
+    mappings: list[V] = []
+    for val in pos:
+        if isinstance(val, Text) and val.known is not None and val.known.upper() in _METHOD_WORDS:
+            continue
+        if "url" not in out and isinstance(val, (Text, Param)):
+            out["url"] = val
+        elif isinstance(val, (DictV, SeqV, Param)):
+            mappings.append(val)
+    for val in mappings:
+        fields = form_fields(val)
+        if fields is None:
+            continue
+        keys = {k.lower() for k in fields.items}
+        if "headers" not in out and keys & {"authorization", "content-type", "accept"}:
+            out["headers"] = val
+        elif "data" not in out:
+            out["data"] = val
+    return out
+
+
+SENDING_NAMES = SENDING_METHODS | {"urlopen", "Request"}
+
+# Bounds of the search through project wrappers: calls between a call site and the request,
+# and request paths kept per function. Past them the site is not analysed (never a guess).
+MAX_WRAPPER_DEPTH = 5
+MAX_CHAINS = 12
+
+Chain = tuple[tuple[cst.Call, Evaluator], ...]
 
 
 def detect(ctx: ModuleContext) -> None:
     for call in ctx.index.calls:
         func = call.func
-        if not isinstance(func, (cst.Attribute, cst.Name)):
+        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        if isinstance(func, cst.Name):
+            name = func.value
+        target = ctx.value(func)
+        if _may_send(call, name, target) and _direct_request(ctx, call):
             continue
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value
-        if name not in HTTP_METHODS and name not in ("request", "urlopen", "Request"):
-            continue
-        v = ctx.value(call)
-        classified = _classify_call(v)
-        if classified is None:
-            continue
-        lib, args, session = classified
-        if lib == "urllib" and _is_request_wrapped(ctx, call, args):
-            continue
-        if not _analyse_request(ctx, call, lib, args, session) and _payload_from_params(args):
-            _through_wrapper(ctx, call)
+        if isinstance(target, FuncRef):
+            _through_wrappers(ctx, call, target)
     _authorization_urls(ctx)
 
 
+def _may_send(call: cst.Call, name: str | None, target: V) -> bool:
+    """Cheap test before evaluating a call as a request: its name or its callee's kind."""
+    if name in SENDING_NAMES or isinstance(target, (Param, Unknown)):
+        return True
+    if not isinstance(target, Ref) or name is None:
+        return False
+    if _REQUEST_LIKE.search(name):
+        return True
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and first.raw_value.upper() in _METHOD_WORDS
+
+
+def _direct_request(ctx: ModuleContext, call: cst.Call) -> bool:
+    """Analyse a call that is itself an HTTP request; True when it was one."""
+    classified = _classify_call(ctx.value(call))
+    if classified is None:
+        return False
+    lib, args, session = classified
+    if lib == "urllib" and _is_request_wrapped(ctx, call, args):
+        return True
+    _analyse_request(ctx, call, lib, args, session)
+    return True
+
+
 def _payload_from_params(args: dict[str, V]) -> bool:
-    for key in ("data", "json", "content", "params"):
+    """Could a caller decide what this request sends? (a part of it is a parameter)"""
+    for key in ("data", "json", "params", "url"):
         v = args.get(key)
         if isinstance(v, Param) or (
             isinstance(v, Text) and any(isinstance(h, Param) for h in v.holes)
         ):
             return True
+        if isinstance(v, DictV) and (
+            not v.complete or any(isinstance(item, Param) for item in v.items.values())
+        ):
+            return True
     return False
 
 
-def _through_wrapper(ctx: ModuleContext, call: cst.Call) -> None:
-    """A private ``_request(url, data, headers)`` helper: analyse each of its call sites.
+def _through_wrappers(ctx: ModuleContext, site: cst.Call, target: FuncRef) -> None:
+    """A call of a project function that sends a request, perhaps several calls further down.
 
-    The payload is a parameter of the enclosing function; bound to the arguments of a call site
-    (one call deep, same module), it may carry the grant_type that makes it a token request.
-    The usage is reported at the call site, where the grant is decided.
+    Real integrations send through their own helpers: ``self._fetch("refresh_token", data)``
+    -> ``self._request("POST", url, data)`` -> ``self.session.request(...)``, in any module of
+    the project, inherited or not. Each path from the callee to a request (``_chains``) is
+    evaluated with this site's arguments; when the site decides the request's grant (it is not
+    decided below it), the usage is reported here, one per call site.
     """
-    fn = ctx.ev.enclosing_function(call)
-    if fn is None:
+    owner = target.owner or ctx.ev
+    chains = _chains(owner, target.func, 1, set())
+    if not chains:
         return
-    for site in ctx.index.calls:
-        if site is call or ctx.ev.enclosing_function(site) is fn:
-            continue
-        target = ctx.value(site.func)
-        if not isinstance(target, FuncRef) or target.func is not fn:
-            continue
-        pos, kw, _ = ctx.ev.eval_args(site, {}, 0)
-        env = ctx.ev.bind_env(target, pos, kw)
-        inner = ctx.ev.eval(call, env)
-        classified = _classify_call(inner)
+    pos, kw, _ = ctx.ev.eval_args(site, {}, 0)
+    bound = owner.bind_env(target, pos, kw)
+    # the callee on its own: parameters unbound (a default is the caller's choice too)
+    params = [*target.func.params.posonly_params, *target.func.params.params]
+    unbound = {}
+    if target.receiver is not None and params:
+        unbound[(id(target.func), params[0].name.value)] = target.receiver
+    for chain in chains:
+        sink, sink_ev = chain[-1]
+        if _decided(_run_chain(chain, unbound)):
+            continue  # the grant is fixed below this site: reported where it is fixed
+        classified = _classify_call(_run_chain(chain, bound))
         if classified is None:
             continue
         lib, args, session = classified
-        _analyse_request(ctx, call, lib, args, session, site=site, via=fn.name.value)
+        own = sink_ev is ctx.ev
+        via = target.func.name.value
+        if _analyse_request(ctx, sink if own else site, lib, args, session, site=site, via=via):
+            return
+
+
+# Requests recognised by their fields when they carry no grant_type.
+DEVICE_AUTHORIZATION = "<device authorization>"
+CODE_EXCHANGE = "<code exchange>"
+_DEVICE_PATH = re.compile(r"device(?:[/_-]?code|[/_-]?authori[sz]ation|[/_-]?authorize)", re.I)
+# camelCase spellings of the protocol's fields (some providers' JSON token APIs)
+_CAMEL_FIELDS = {
+    "grantType": "grant_type",
+    "clientId": "client_id",
+    "clientSecret": "client_secret",
+    "refreshToken": "refresh_token",
+    "redirectUri": "redirect_uri",
+    "codeVerifier": "code_verifier",
+    "clientAssertion": "client_assertion",
+    "clientAssertionType": "client_assertion_type",
+}
+
+
+@dataclass
+class _Fields:
+    url: V | None
+    body: DictV | None
+    query: DictV | None
+    url_query: DictV | None
+    all: dict[str, V]
+    args: dict[str, V]  # the request's arguments, a Request object's merged in
+
+
+def _snake(d: DictV | None) -> DictV | None:
+    if d is None or not any(k in _CAMEL_FIELDS for k in d.items):
+        return d
+    return DictV({_CAMEL_FIELDS.get(k, k): v for k, v in d.items.items()}, d.complete, d.node)
+
+
+def _request_fields(args: dict[str, V]) -> _Fields:
+    url = args.get("url")
+    if isinstance(url, CallV) and (url.qualname or "").endswith("Request"):
+        # urlopen(Request(url, data, headers)) or a Request built elsewhere
+        inner = bind(url, ["url", "data", "headers"])
+        url = inner.get("url")
+        args = {**inner, **{k: v for k, v in args.items() if k != "url"}}
+    body: V | None = None
+    for key in ("data", "json", "content"):
+        if key in args:
+            body = args[key]
+            break
+    body_fields = _snake(form_fields(body)) if body is not None else DictV({}, True)
+    params = args.get("params")
+    qfields = _snake(form_fields(params)) if params is not None else None
+    url_q = _snake(query_fields(url))
+    merged: dict[str, V] = {}
+    for f in (url_q, qfields, body_fields):
+        if f is not None:
+            merged.update(f.items)
+    return _Fields(url, body_fields, qfields, url_q, merged, args)
+
+
+def _protocol_grant(fields: _Fields) -> str | None:
+    """The grant a request performs, from its fields (None: not a token request).
+
+    A ``grant_type`` field whose value is not known is ``""`` (a token request of a grant
+    decided elsewhere). Without one: a ``code`` with a ``redirect_uri`` is a code exchange
+    (older providers), a ``client_id`` posted to a device-code endpoint a device
+    authorization request.
+    """
+    for f in (fields.body, fields.query, fields.url_query):
+        if f is not None and "grant_type" in f.items:
+            return known_str(f.items["grant_type"]) or ""
+    names = fields.all
+    if "code" in names and "redirect_uri" in names and "response_type" not in names:
+        return CODE_EXCHANGE
+    if "client_id" in names and "response_type" not in names:
+        shown = url_text(fields.url) or ""
+        if _DEVICE_PATH.search(shown):
+            return DEVICE_AUTHORIZATION
+    return None
+
+
+def _decided(v: V | None) -> bool:
+    classified = _classify_call(v) if v is not None else None
+    if classified is None:
+        return False
+    return bool(_protocol_grant(_request_fields(classified[1])))
+
+
+def _run_chain(chain: Chain, env: dict) -> V | None:
+    """The request at the end of ``chain``, its parameters bound from ``env`` step by step."""
+    for call, ev in chain[:-1]:
+        fn = ev.eval(call.func, env)
+        if not isinstance(fn, FuncRef):
+            return None
+        pos, kw, _ = ev.eval_args(call, env, 0)
+        env = (fn.owner or ev).bind_env(fn, pos, kw, env)
+    call, ev = chain[-1]
+    return ev.eval(call, env)
+
+
+def _chains(ev: Evaluator, fn: cst.FunctionDef, depth: int, active: set[int]) -> list[Chain]:
+    """Paths of calls from ``fn`` to an HTTP request whose payload its parameters may decide.
+
+    Memoised per function on the evaluator of its module, so a wrapper called from many
+    places in many files is summarised once per process.
+    """
+    memo: dict[int, list[Chain]] = ev.__dict__.setdefault("_sender_chains", {})
+    known = memo.get(id(fn))
+    if known is not None:
+        return known
+    if depth > MAX_WRAPPER_DEPTH or id(fn) in active:
+        return []
+    active.add(id(fn))
+    out: list[Chain] = []
+    for call in ev.calls_in(fn):
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        if isinstance(func, cst.Name):
+            name = func.value
+        target = ev.eval(func)
+        if _may_send(call, name, target):
+            classified = _classify_call(ev.eval(call))
+            if classified is not None:
+                if _payload_from_params(classified[1]):
+                    out.append(((call, ev),))
+                continue
+        if isinstance(target, FuncRef):
+            inner_ev = target.owner or ev
+            for chain in _chains(inner_ev, target.func, depth + 1, active):
+                out.append(((call, ev), *chain))
+        if len(out) >= MAX_CHAINS:
+            break
+    active.discard(id(fn))
+    memo[id(fn)] = out
+    return out
 
 
 def _is_request_wrapped(ctx: ModuleContext, call: cst.Call, args: dict[str, V]) -> bool:
@@ -193,28 +464,13 @@ def _analyse_request(
     via: str | None = None,
 ) -> bool:
     """Report the request if it is an OAuth token request; True when it was one."""
-    url = args.get("url")
-    if lib == "urllib" and isinstance(url, CallV) and (url.qualname or "").endswith("Request"):
-        inner = bind(url, ["url", "data", "headers"])
-        url = inner.get("url")
-        args = {**inner, **{k: v for k, v in args.items() if k != "url"}}
-    body: V | None = None
-    for key in ("data", "json", "content"):
-        if key in args:
-            body = args[key]
-            break
-    body_fields = form_fields(body) if body is not None else DictV({}, True)
-    params = args.get("params")
-    qfields = form_fields(params) if params is not None else None
-    url_q = query_fields(url)
-    grant_v = None
-    for f in (body_fields, qfields, url_q):
-        if f is not None and "grant_type" in f.items:
-            grant_v = f.items["grant_type"]
-            break
+    fields = _request_fields(args)
+    args = fields.args
+    url, body_fields, qfields, url_q = fields.url, fields.body, fields.query, fields.url_query
+    grant = _protocol_grant(fields)
 
     headers = _merge_headers(session, args.get("headers"))
-    if grant_v is None:
+    if grant is None:
         # not an OAuth call; still a place where a literal bearer token can leak
         auth_from_headers(AuthEvidence(), headers, ctx, call)
         return False
@@ -240,21 +496,29 @@ def _analyse_request(
     body_known = body_fields is not None and body_fields.complete
     method = ev.method(body_known)
 
-    grant = known_str(grant_v)
-    flow = flow_for_grant(grant)
-    all_fields: dict[str, V] = {}
-    for f in (url_q, qfields, body_fields):
-        if f is not None:
-            all_fields.update(f.items)
+    all_fields = fields.all
+    inferred = grant if grant in (DEVICE_AUTHORIZATION, CODE_EXCHANGE) else None
+    grant = None if inferred or not grant else grant
+    flow = {DEVICE_AUTHORIZATION: "device_code", CODE_EXCHANGE: "authorization_code"}.get(
+        inferred or "", flow_for_grant(grant)
+    )
     if flow == "authorization_code" and "code_verifier" in all_fields:
         flow = "authorization_code_pkce"
     operation = "refresh" if flow == "refresh_token" else "token_request"
     scope_v = all_fields.get("scope")
     scopes = scopes_of(scope_v) if body_known or scope_v is not None else None
     verify = _verify_disabled(lib, args, session)
-    evidence = [f"grant_type={grant or '?'} in the request"] + ev.notes
-    if via is not None:
+    if inferred == DEVICE_AUTHORIZATION:
+        first = "device authorization request (client_id to a device-code endpoint)"
+    elif inferred == CODE_EXCHANGE:
+        first = "code exchange (code and redirect_uri, no grant_type)"
+    else:
+        first = f"grant_type={grant or '?'} in the request"
+    evidence = [first] + ev.notes
+    if via is not None and call is not site:
         evidence.append(f"sent by {via}() at line {ctx.span(call).line}")
+    elif via is not None:
+        evidence.append(f"sent through {via}() and the calls it makes")
     u = usage(
         ctx,
         site or call,
@@ -375,13 +639,32 @@ def _authorization_urls(ctx: ModuleContext) -> None:
         q = ctx.qualname(call.func)
         if not q or not (q == "urlencode" or q.endswith(".urlencode")):
             continue
-        parent = ctx.index.parent.get(id(call))
-        if isinstance(parent, (cst.FormattedStringExpression, cst.BinaryOperation)):
-            continue  # covered by the enclosing string
-        v = ctx.value(call)
-        fields = form_fields(v) if isinstance(v, Text) else None
+        top = _enclosing_url(ctx, call)
+        if id(top) in seen:
+            continue  # the enclosing string was analysed above
+        seen.add(id(top))
+        whole = ctx.value(top) if top is not call else None
+        fields = query_fields(whole) if isinstance(whole, Text) else None
+        if fields is None or "response_type" not in fields.items:
+            v = ctx.value(call)
+            fields = form_fields(v) if isinstance(v, Text) else None
+            whole = None
         if fields and "response_type" in fields.items and "client_id" in fields.items:
-            _auth_url_usage(ctx, call, fields, None)
+            _auth_url_usage(ctx, top, fields, url_text(whole) if whole is not None else None)
+
+
+def _enclosing_url(ctx: ModuleContext, call: cst.Call) -> cst.CSTNode:
+    """The string a query built by ``urlencode`` is part of: an f-string, a concatenation or a
+    ``"%s?%s" % (url, urlencode(params))``; the call itself when it stands alone."""
+    top = _outermost_string(ctx, call)
+    if top is not call:
+        return top
+    element = ctx.index.parent.get(id(call))
+    operands = ctx.index.parent.get(id(element)) if isinstance(element, cst.Element) else None
+    binop = ctx.index.parent.get(id(operands)) if isinstance(operands, cst.Tuple) else None
+    if isinstance(binop, cst.BinaryOperation) and isinstance(binop.operator, cst.Modulo):
+        return binop
+    return call
 
 
 def _outermost_string(ctx: ModuleContext, node: cst.CSTNode) -> cst.CSTNode:

@@ -1,0 +1,417 @@
+"""Token requests sent through the project's own wrappers, classes and helpers.
+
+Each case is an invented sketch of an idiom seen repeatedly in real integrations: the request
+is sent several calls below the place that decides its grant, often in another module or a base
+class. The usage is reported where the grant is decided, one per call site.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from advisor.analyzer import analyze_text
+from advisor.engine import analyze_paths
+
+
+def write(root: Path, rel: str, code: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(code))
+
+
+def usages_of(code: str, path: str = "integration.py"):
+    facts = analyze_text(textwrap.dedent(code), path)
+    assert hasattr(facts, "usages"), facts
+    return facts.usages
+
+
+def scan(tmp_path: Path, monkeypatch, files: dict[str, str]):
+    for rel, code in files.items():
+        write(tmp_path, rel, code)
+    monkeypatch.chdir(tmp_path)
+    return analyze_paths(["."])
+
+
+def test_grant_passed_as_argument_through_two_helpers():
+    us = usages_of(
+        """
+        import requests
+
+        TOKEN_URL = "https://auth.treddy.com/oauth/token"
+
+        class Client:
+            def __init__(self, cid, secret):
+                self.session = requests.Session()
+                self.cid, self.secret = cid, secret
+
+            def _request(self, method, url, data):
+                return self.session.request(method, url, data=data, auth=(self.cid, self.secret))
+
+            def _fetch(self, grant_type, extra):
+                body = {"grant_type": grant_type, **extra}
+                return self._request("POST", TOKEN_URL, body)
+
+            def token(self):
+                return self._fetch("client_credentials", {"scope": "deals:read"})
+
+            def refresh(self, rt):
+                return self._fetch("refresh_token", {"refresh_token": rt})
+        """
+    )
+    decided = [u for u in us if u.grant_type]
+    assert [(u.context, u.flow, u.client_auth) for u in decided] == [
+        ("Client.token", "client_credentials", "basic"),
+        ("Client.refresh", "refresh_token", "basic"),
+    ]
+    assert all(u.token_url == "https://auth.treddy.com/oauth/token" for u in decided)
+    # the generic request inside the helper is not a second usage with a decided grant
+    assert all(u.span.line > 17 for u in decided)
+
+
+def test_parameter_default_decides_the_grant_at_each_call():
+    us = usages_of(
+        """
+        import requests
+
+        def get_token(url, cid, secret, grant_type="client_credentials"):
+            return requests.post(url, data={"grant_type": grant_type}, auth=(cid, secret))
+
+        def app_token(cid, secret):
+            return get_token("https://auth.treddy.com/oauth/token", cid, secret)
+
+        def password_token(cid, secret, user, pw):
+            return get_token("https://auth.treddy.com/oauth/token", cid, secret, "password")
+        """
+    )
+    decided = {u.context: u.flow for u in us if u.grant_type}
+    assert decided == {"app_token": "client_credentials", "password_token": "password"}
+
+
+def test_wrapper_inherited_from_a_base_class_in_another_module(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            "sdk/__init__.py": "",
+            "sdk/transport.py": """
+                import requests
+
+                class BaseApi:
+                    def __init__(self, host):
+                        self.host = host
+                        self.http = requests.Session()
+
+                    def authenticated_post(self, path, data):
+                        return self.http.post(self.host + path, data=data)
+                """,
+            "sdk/auth.py": """
+                from sdk.transport import BaseApi
+
+                class GetToken(BaseApi):
+                    def client_credentials(self, client_id, client_secret):
+                        return self.authenticated_post(
+                            "/oauth/token",
+                            {
+                                "grant_type": "client_credentials",
+                                "client_id": client_id,
+                                "client_secret": client_secret,
+                            },
+                        )
+                """,
+        },
+    )
+    [u] = [u for u in result.usages if u.path == "sdk/auth.py"]
+    assert (u.flow, u.client_auth, u.library) == ("client_credentials", "body", "requests")
+    assert u.context == "GetToken.client_credentials"
+
+
+def test_helper_function_imported_from_another_module(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            "app/__init__.py": "",
+            "app/http.py": """
+                import httpx
+
+                def raw_post(url, payload, headers=None):
+                    with httpx.Client() as client:
+                        return client.post(url, data=payload, headers=headers)
+                """,
+            "app/auth.py": """
+                import base64
+                from app.http import raw_post
+
+                def token(cid, secret):
+                    basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
+                    return raw_post(
+                        "https://auth.treddy.com/oauth/token",
+                        {"grant_type": "client_credentials"},
+                        {"Authorization": "Basic " + basic},
+                    )
+                """,
+        },
+    )
+    [u] = [u for u in result.usages if u.path == "app/auth.py"]
+    assert (u.flow, u.client_auth) == ("client_credentials", "basic")
+
+
+def test_injected_request_callable_and_generated_sdk_transport():
+    us = usages_of(
+        """
+        class TokenApi:
+            def __init__(self, api_client, send):
+                self.api = api_client
+                self.send = send
+
+            def exchange(self, code, redirect_uri):
+                body = {"grant_type": "authorization_code", "code": code,
+                        "redirect_uri": redirect_uri}
+                return self.api.call_api("https://auth.treddy.com/oauth/token", "POST",
+                                         post_params=body)
+
+            def app(self, cid, secret):
+                return self.send(method="POST", url="https://auth.treddy.com/oauth/token",
+                                 body={"grant_type": "client_credentials", "client_id": cid,
+                                       "client_secret": secret})
+        """
+    )
+    assert sorted((u.context, u.flow) for u in us) == [
+        ("TokenApi.app", "client_credentials"),
+        ("TokenApi.exchange", "authorization_code"),
+    ]
+    app = next(u for u in us if u.context == "TokenApi.app")
+    assert app.client_auth == "body"
+
+
+def test_kwargs_forwarded_through_helpers():
+    us = usages_of(
+        """
+        import requests
+
+        def _send(url, **kwargs):
+            return requests.post(url, **kwargs)
+
+        def _token(url, **kwargs):
+            return _send(url, **kwargs)
+
+        def refresh(rt, cid):
+            return _token("https://auth.treddy.com/oauth/token",
+                          data={"grant_type": "refresh_token", "refresh_token": rt,
+                                "client_id": cid})
+        """
+    )
+    [u] = [u for u in us if u.grant_type]
+    assert (u.context, u.operation, u.client_auth) == ("refresh", "refresh", "none")
+
+
+def test_receiver_typed_by_annotation_and_get_with_query():
+    us = usages_of(
+        """
+        import requests
+
+        def app_token(session: requests.Session, cid, secret):
+            return session.get("https://auth.treddy.com/oauth/token",
+                               params={"grant_type": "client_credentials"},
+                               auth=(cid, secret))
+        """
+    )
+    [u] = us
+    assert (u.library, u.flow, u.client_auth) == ("requests", "client_credentials", "basic")
+
+
+def test_code_exchange_without_grant_type_and_device_authorization():
+    us = usages_of(
+        """
+        import requests
+
+        def exchange(code, cid, secret):
+            return requests.post("https://legacy.example.com/oauth/access_token",
+                                 data={"client_id": cid, "client_secret": secret,
+                                       "code": code, "redirect_uri": "https://app/cb"})
+
+        def device_start(cid):
+            return requests.post("https://auth.treddy.com/oauth/device/code",
+                                 data={"client_id": cid, "scope": "deals:read"})
+        """
+    )
+    assert sorted((u.context, u.flow, u.client_auth) for u in us) == [
+        ("device_start", "device_code", "none"),
+        ("exchange", "authorization_code", "body"),
+    ]
+    assert all(u.grant_type is None for u in us)
+
+
+def test_camel_case_fields():
+    [u] = usages_of(
+        """
+        import requests
+
+        def token(cid, secret):
+            return requests.post("https://auth.treddy.com/oauth/token",
+                                 json={"grantType": "client_credentials", "clientId": cid,
+                                       "clientSecret": secret})
+        """
+    )
+    assert (u.flow, u.client_auth) == ("client_credentials", "body")
+
+
+def test_sorted_items_of_a_body_keep_its_fields():
+    [u] = [
+        u
+        for u in usages_of(
+            """
+            class Api:
+                def __init__(self, transport):
+                    self._t = transport
+
+                def token(self, cid, secret):
+                    fields = {"grant_type": "client_credentials", "scope": "deals:read"}
+                    return self._t.request("post", "https://auth.treddy.com/oauth/token",
+                                           auth=(cid, secret), data=sorted(fields.items()))
+            """
+        )
+    ]
+    assert (u.flow, u.client_auth) == ("client_credentials", "basic")
+
+
+# --- clean: what must stay silent --------------------------------------------------------
+
+
+def test_wrapper_that_never_sends_protocol_fields_is_silent():
+    us = usages_of(
+        """
+        import requests
+
+        class Api:
+            def __init__(self, token):
+                self.s = requests.Session()
+                self.s.headers["Authorization"] = "Bearer " + token
+
+            def _get(self, path, params=None):
+                return self.s.get("https://api.treddy.com" + path, params=params)
+
+            def deals(self):
+                return self._get("/v1/deals", {"limit": 50})
+
+            def grant_types(self):
+                return self._get("/v1/meta", {"kind": "grant_type"})
+        """
+    )
+    assert us == []
+
+
+def test_a_grant_decided_inside_the_helper_is_reported_once():
+    us = usages_of(
+        """
+        import requests
+
+        def _token(cid, secret):
+            return requests.post("https://auth.treddy.com/oauth/token",
+                                 data={"grant_type": "client_credentials"}, auth=(cid, secret))
+
+        def a(cid, secret):
+            return _token(cid, secret)
+
+        def b(cid, secret):
+            return _token(cid, secret)
+        """
+    )
+    assert [u.context for u in us] == ["_token"]
+
+
+def test_oauth1_and_server_side_token_views_stay_silent():
+    us = usages_of(
+        """
+        import requests
+        from requests_oauthlib import OAuth1
+
+        def call(url, key, secret):
+            return requests.post(url, auth=OAuth1(key, secret), data={"status": "hi"})
+
+        def issue_token(request):
+            grant = request.POST["grant_type"]
+            return {"access_token": "x", "token_type": "bearer", "grant": grant}
+        """
+    )
+    assert us == []
+
+
+def test_request_object_of_another_http_library_built_by_a_helper():
+    us = usages_of(
+        """
+        from azure.core.rest import HttpRequest
+
+        class AadClient:
+            def _post(self, data, **kwargs):
+                url = self._token_url(**kwargs)
+                return HttpRequest("POST", url, data=data,
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+            def client_secret_request(self, scopes, secret):
+                data = {"client_id": self.cid, "client_secret": secret,
+                        "grant_type": "client_credentials", "scope": " ".join(scopes)}
+                request = self._post(data)
+                return request
+        """
+    )
+    [u] = us
+    assert (u.context, u.flow, u.client_auth, u.library) == (
+        "AadClient.client_secret_request",
+        "client_credentials",
+        "body",
+        "azure",
+    )
+
+
+def test_data_builders_that_only_log_or_serialise_are_silent():
+    us = usages_of(
+        """
+        import json, logging
+        log = logging.getLogger(__name__)
+
+        def describe(cid):
+            body = {"grant_type": "client_credentials", "client_id": cid}
+            log.info("token request %s", body)
+            return json.dumps(body)
+        """
+    )
+    assert us == []
+
+
+def test_authorization_url_from_a_params_dict_urlencoded_into_an_fstring_or_percent():
+    us = usages_of(
+        """
+        from urllib.parse import urlencode
+
+        class Client:
+            client_id_parameter = "client_id"
+
+            def redirect(self, authorization_url, scope, extra):
+                params = {self.client_id_parameter: self.key, "redirect_uri": self.cb,
+                          "scope": scope, "response_type": "code"}
+                params.update(extra)
+                return f"{authorization_url}?{urlencode(params)}"
+
+            def redirect2(self, authorization_url, cid):
+                params = {"client_id": cid, "response_type": "token"}
+                return "%s?%s" % (authorization_url, urlencode(params))
+        """
+    )
+    assert sorted((u.context, u.operation, u.flow) for u in us) == [
+        ("Client.redirect", "authorization_url", "authorization_code"),
+        ("Client.redirect2", "authorization_url", "implicit"),
+    ]
+
+
+def test_urlencoded_query_without_response_type_is_not_an_authorization_url():
+    us = usages_of(
+        """
+        from urllib.parse import urlencode
+
+        def search(base, q):
+            return f"{base}?{urlencode({'q': q, 'client_id': 'web'})}"
+        """
+    )
+    assert us == []
