@@ -39,6 +39,9 @@ class Package:
     labels: Path
     notes: str = ""
     tags: list[str] = field(default_factory=list)
+    # "train": the analyzer may be changed to fix its misses; "test": frozen, scored and
+    # reported, never tuned on (a studied miss moves the source to "train").
+    split: str = "train"
 
     @property
     def archive(self) -> Path:
@@ -73,9 +76,17 @@ def load_corpus(path: Path = EVAL_DIR / "corpus.toml") -> list[Package]:
                 labels=EVAL_DIR / "labels" / f"{entry['name']}.toml",
                 notes=entry.get("notes", ""),
                 tags=list(entry.get("tags", [])),
+                split=_split_of(entry),
             )
         )
     return packages
+
+
+def _split_of(entry: dict) -> str:
+    split = entry.get("split", "train")
+    if split not in ("train", "test"):
+        raise CorpusError(f"{entry['name']}: split must be 'train' or 'test', not {split!r}")
+    return split
 
 
 def sha256_of(path: Path) -> str:
