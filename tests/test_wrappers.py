@@ -415,3 +415,47 @@ def test_urlencoded_query_without_response_type_is_not_an_authorization_url():
         """
     )
     assert us == []
+
+
+def test_client_of_a_namespace_package_module_sends_with_the_callers_grant(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            # google/ has no __init__.py (PEP 420), as in google-auth
+            "google/oauth2/__init__.py": "",
+            "google/oauth2/sts.py": """
+                import urllib
+
+                class Client:
+                    def __init__(self, token_url):
+                        self._token_url = token_url
+
+                    def _make_request(self, request, body, url=None):
+                        url = url or self._token_url
+                        return request(url=url, method="POST",
+                                       body=urllib.parse.urlencode(body).encode("utf-8"))
+
+                    def exchange_token(self, request, grant_type, subject_token):
+                        return self._make_request(
+                            request, {"grant_type": grant_type, "subject_token": subject_token}
+                        )
+                """,
+            "google/auth/__init__.py": "",
+            "google/auth/external.py": """
+                from google.oauth2 import sts
+
+                GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+                class Credentials:
+                    def __init__(self, token_url):
+                        self._sts = sts.Client(token_url)
+
+                    def refresh(self, request):
+                        return self._sts.exchange_token(request=request, grant_type=GRANT,
+                                                        subject_token="t")
+                """,
+        },
+    )
+    [u] = [u for u in result.usages if u.path == "google/auth/external.py"]
+    assert (u.flow, u.context) == ("token_exchange", "Credentials.refresh")

@@ -206,7 +206,11 @@ class Project:
             return None
         for root, names in self._source_roots():
             if parts[0] not in names and parts[0] + ".py" not in names:
-                continue  # one listing per root, not a stat per root and module name
+                # a namespace package (PEP 420: no __init__.py), as ``google/`` of
+                # ``google.oauth2``: its directory is the root found for its subpackages
+                if root.name != parts[0] or len(parts) < 2:
+                    continue  # one listing per root, not a stat per root and module name
+                root = root.parent
             for candidate in (
                 root.joinpath(*parts[:-1], parts[-1] + ".py"),
                 root.joinpath(*parts, "__init__.py"),

@@ -698,12 +698,9 @@ class Evaluator:
                     return right
                 if isinstance(left, Text) and left.known == "":
                     return right
-                if (
-                    isinstance(left, Param)
-                    and isinstance(right, (ClassRef, Ref))
-                    and (self._param_defaults_to_none(left, e))
-                ):
-                    # `session_class or OAuth2Session`: the class used unless a caller overrides it
+                if isinstance(left, Param) and self._param_defaults_to_none(left, e):
+                    # `session_class or OAuth2Session`, `url or self._token_endpoint`: what is
+                    # used unless a caller overrides it
                     return right
             return Unknown("boolean expression", e)
         if isinstance(e, cst.IfExp):
@@ -1005,7 +1002,8 @@ class Evaluator:
             if q in B64_FUNCS and pos:
                 return B64(pos[0], B64_FUNCS[q])
             if (q in URLENCODERS or q.endswith(".urlencode")) and pos:
-                return _urlencode(pos[0])
+                # a parameter's fields are the caller's: kept as the parameter, bound later
+                return pos[0] if isinstance(pos[0], Param) else _urlencode(pos[0])
             if q in QUOTERS and pos:
                 return pos[0]
             if q in ("builtins.str", "builtins.bytes") and pos:
@@ -1062,7 +1060,7 @@ class Evaluator:
                             out.append(recv.known)
                         out.extend(_as_parts(item))
                     return Text(tuple(_merge(out)), recv.nodes)
-            if m in PASSTHROUGH_METHODS and isinstance(recv, (Text, B64)):
+            if m in PASSTHROUGH_METHODS and isinstance(recv, (Text, B64, Param)):
                 return recv
             if isinstance(recv, DictV) and m == "get" and pos:
                 k = pos[0]
@@ -1111,7 +1109,8 @@ class Evaluator:
             kw,
             star_unknown=star,
             node=e,
-            callee_unknown=isinstance(func, (Param, Unknown)),
+            callee_unknown=isinstance(func, (Param, Unknown))
+            or (isinstance(func, CallV) and func.qualname in (None, "functools.partial")),
         )
 
     def _inline(

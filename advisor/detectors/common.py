@@ -31,6 +31,8 @@ GRANT_FLOWS = {
     "device_code": "device_code",
     "urn:ietf:params:oauth:grant-type:jwt-bearer": "jwt_bearer",
     "urn:ietf:params:oauth:grant-type:token-exchange": "token_exchange",
+    # sent as a grant_type by Google Distributed Cloud clients (a token-type URN)
+    "urn:ietf:params:oauth:token-type:token-exchange": "token_exchange",
     "urn:ietf:params:oauth:grant-type:saml2-bearer": "other",
     "implicit": "implicit",
 }

@@ -46,6 +46,7 @@ from advisor.detectors.common import (
 ROOTS = ("requests", "httpx", "aiohttp", "urllib", "urllib3", "six.moves.urllib")
 
 UNRESOLVED = "?"
+UNRESOLVED_CALLABLE = "?()"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 # Positional parameters after the URL (and method, for request()).
@@ -116,8 +117,9 @@ def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
         # grant_type, a code exchange) will make this a token request.
         return UNRESOLVED, _generic_args(v, REQUESTS_SESSION.get(v.method or "")), None
     if v.method is None and v.receiver is None and v.callee_unknown:
-        # an injected callable: request(method=..., url=..., body=...)
-        return UNRESOLVED, _generic_args(v, None), None
+        # an injected callable: request(method=..., url=..., body=...); unlike a session it
+        # is handed every part of the request, client authentication included
+        return UNRESOLVED_CALLABLE, _generic_args(v, None), None
     return None
 
 
@@ -481,6 +483,9 @@ def _analyse_request(
         # the session may carry auth and headers of its own
         ev.unknown_auth = True
         ev.notes.append(f"HTTP client object not resolved; {lib} inferred from the imports")
+    elif lib == UNRESOLVED_CALLABLE:
+        lib = _library_from_imports(ctx) or "unknown"
+        ev.notes.append("sent by a request callable passed in (its parts are all given here)")
     auth_from_value(ev, args.get("auth"), ctx, call, "auth=")
     if session is not None and not ev.basic and not ev.unknown_auth:
         auth_from_value(
