@@ -459,3 +459,147 @@ def test_client_of_a_namespace_package_module_sends_with_the_callers_grant(tmp_p
     )
     [u] = [u for u in result.usages if u.path == "google/auth/external.py"]
     assert (u.flow, u.context) == ("token_exchange", "Credentials.refresh")
+
+
+def test_protocol_fields_handed_to_a_sender_that_cannot_be_seen():
+    us = usages_of(
+        """
+        def fresh_operation(name):
+            return {"name": name, "form_data": {}}
+
+        class Token:
+            def __init__(self, base):
+                self._base = base
+
+            def get_access_token(self, client_id, code, redirect_uri, _hash):
+                _op = fresh_operation("get_access_token")
+                _op["form_data"] = {}
+                _op["form_data"]["grant_type"] = "authorization_code"
+                _op["form_data"]["client_id"] = client_id
+                _op["form_data"]["code"] = code
+                prepped = self._base.prepare_request(_op)
+                return self._base.request(prepped, "AccessToken", _op)
+        """
+    )
+    assert [(u.context, u.flow) for u in us] == [("Token.get_access_token", "authorization_code")]
+
+
+def test_protocol_fields_only_logged_or_returned_are_not_a_request():
+    us = usages_of(
+        """
+        import logging
+        log = logging.getLogger(__name__)
+
+        def token_params(cid):
+            params = {"grant_type": "client_credentials", "client_id": cid}
+            log.debug("params %s", params)
+            return params
+        """
+    )
+    assert us == []
+
+
+def test_options_object_handed_to_a_transport_of_another_module(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            "sdk/__init__.py": "",
+            "sdk/net.py": """
+                import requests
+
+                class FetchOptions:
+                    def __init__(self, url, method="GET", data=None):
+                        self.url, self.method, self.data = url, method, data
+
+                class NetworkClient:
+                    def __init__(self):
+                        self.session = requests.Session()
+
+                    def fetch(self, options):
+                        return self.session.request(options.method, options.url,
+                                                    data=options.data)
+                """,
+            "sdk/auth.py": """
+                from sdk.net import FetchOptions, NetworkClient
+
+                class CCGAuth:
+                    def __init__(self, client_id, client_secret):
+                        self.client_id, self.client_secret = client_id, client_secret
+                        self.net = NetworkClient()
+
+                    def token(self):
+                        return self.net.fetch(FetchOptions(
+                            url="https://api.box.example/oauth2/token", method="POST",
+                            data={"grant_type": "client_credentials",
+                                  "client_id": self.client_id,
+                                  "client_secret": self.client_secret}))
+                """,
+        },
+    )
+    [u] = [u for u in result.usages if u.path == "sdk/auth.py"]
+    assert (u.flow, u.client_auth, u.context) == ("client_credentials", "body", "CCGAuth.token")
+
+
+def test_template_method_the_subclass_supplies_the_body(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            "social/__init__.py": "",
+            "social/base.py": """
+                import requests
+
+                class BaseOAuth2:
+                    ACCESS_TOKEN_URL = ""
+
+                    def auth_complete_params(self, state=None):
+                        return {"grant_type": "authorization_code", "code": self.code,
+                                "client_id": self.key, "client_secret": self.secret}
+
+                    def auth_headers(self):
+                        return {"Accept": "application/json"}
+
+                    def get_user(self, data):
+                        return data
+
+                    def request_access_token(self, url, data=None, headers=None):
+                        return requests.post(url, data=data, headers=headers)
+
+                    def auth_complete(self, state):
+                        params = self.auth_complete_params(state)
+                        return self.request_access_token(self.ACCESS_TOKEN_URL, data=params,
+                                                         headers=self.auth_headers())
+                """,
+            "social/zoom.py": """
+                from social.base import BaseOAuth2
+
+                class ZoomOAuth2(BaseOAuth2):
+                    ACCESS_TOKEN_URL = "https://zoom.us/oauth/token"
+
+                    def auth_complete_params(self, state=None):
+                        return {
+                            "grant_type": "authorization_code",
+                            "code": self.code,
+                        }
+
+                    def auth_headers(self):
+                        return {"Authorization": "Basic " + self.basic}
+                """,
+            "social/plain.py": """
+                from social.base import BaseOAuth2
+
+                class PlainOAuth2(BaseOAuth2):
+                    # changes nothing the token request sends
+                    def get_user(self, data):
+                        return {"id": data["id"]}
+                """,
+        },
+    )
+    zoom = [u for u in result.usages if u.path == "social/zoom.py"]
+    assert [(u.context, u.flow, u.client_auth) for u in zoom] == [
+        ("ZoomOAuth2.auth_complete_params", "authorization_code", "basic")
+    ]
+    assert [u for u in result.usages if u.path == "social/plain.py"] == []
+    base = [u for u in result.usages if u.path == "social/base.py"]
+    assert [(u.context, u.client_auth) for u in base] == [("BaseOAuth2.auth_complete", "body")]

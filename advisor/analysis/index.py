@@ -277,11 +277,22 @@ class ModuleIndex(cst.CSTVisitor):
 
 
 def _root_path(expr: cst.BaseExpression) -> tuple[str | None, tuple[str, ...]]:
-    """``s.headers`` -> ("s", ("headers",)); ``data`` -> ("data", ())."""
+    """``s.headers`` -> ("s", ("headers",)); ``data`` -> ("data", ());
+    ``op["form"]`` -> ("op", ("[form]",)) (a literal key, in brackets)."""
     path: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        path.append(expr.attr.value)
-        expr = expr.value
+    while True:
+        if isinstance(expr, cst.Attribute):
+            path.append(expr.attr.value)
+            expr = expr.value
+            continue
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            sl = expr.slice[0].slice
+            key = sl.value if isinstance(sl, cst.Index) else None
+            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                path.append(f"[{key.evaluated_value}]")
+                expr = expr.value
+                continue
+        break
     if isinstance(expr, cst.Name):
         return expr.value, tuple(reversed(path))
     return None, ()

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import libcst as cst
 
-from advisor.analysis.index import Binding, ModuleIndex, ScopeInfo
+from advisor.analysis.index import Binding, ModuleIndex, Mutation, ScopeInfo
 from advisor.analysis.walk import walk
 
 
@@ -492,16 +492,17 @@ class Evaluator:
         if id(cls) in seen:
             return None
         seen.add(id(cls))
-        for base in cls.bases:
-            q = self.idx.imports.resolve(base.value)
+        for base_arg in cls.bases:
+            base = _unsubscripted(base_arg.value)
+            q = self.idx.imports.resolve(base)
             if q:
                 foreign = self.class_resolver(q) if self.class_resolver is not None else None
                 if foreign is not None and id(foreign[0]) not in seen:
                     inner = foreign[1].class_base_qualname(foreign[0], seen)
                     return inner or q
                 return q
-            if isinstance(base.value, cst.Name):
-                info = self.idx.classes.get(base.value.value)
+            if isinstance(base, cst.Name):
+                info = self.idx.classes.get(base.value)
                 if info is not None:
                     q = self.class_base_qualname(info.node, seen)
                     if q:
@@ -546,6 +547,7 @@ class Evaluator:
             complete = v.complete
             for m in muts:
                 if m.path:
+                    self._nested_mutation(items, m, env, depth)
                     continue
                 if m.kind == "setitem":
                     k = self.eval(m.key, env, depth + 1)
@@ -581,18 +583,38 @@ class Evaluator:
                     items = dict(prev.items) if isinstance(prev, DictV) else {}
                     items.update(self._dict_from_call_args(m.value, env, depth).items)
                     extra[key] = DictV(items, False)
-            return CallV(
-                v.qualname,
-                v.call,
-                v.pos,
-                extra,
-                v.receiver,
-                v.method,
-                v.local_class,
-                v.star_unknown,
-                v.node,
-            )
+            return dataclasses.replace(v, kw=extra)
         return v
+
+    def _nested_mutation(
+        self, items: dict[str, V], m: Mutation, env: dict[tuple[int, str], V], depth: int
+    ) -> None:
+        """``op["form"]["grant_type"] = ...``: a key set in a mapping kept under literal keys."""
+        if not all(p.startswith("[") and p.endswith("]") for p in m.path):
+            return
+        keys = [p[1:-1] for p in m.path]
+        inner = items.get(keys[0])
+        if not isinstance(inner, DictV):
+            return
+        copy = DictV(dict(inner.items), inner.complete, inner.node)
+        items[keys[0]] = copy
+        for key in keys[1:]:
+            nxt = copy.items.get(key)
+            if not isinstance(nxt, DictV):
+                return
+            nxt = DictV(dict(nxt.items), nxt.complete, nxt.node)
+            copy.items[key] = nxt
+            copy = nxt
+        if m.kind == "setitem":
+            k = self.eval(m.key, env, depth + 1)
+            if isinstance(k, Text) and k.known is not None:
+                copy.items[k.known] = self.eval(m.value, env, depth + 1)
+            else:
+                copy.complete = False
+        elif m.kind == "update" and isinstance(m.value, cst.Call):
+            upd = self._dict_from_call_args(m.value, env, depth)
+            copy.items.update(upd.items)
+            copy.complete = copy.complete and upd.complete
 
     def _dict_from_call_args(
         self, call: cst.Call, env: dict[tuple[int, str], V], depth: int
@@ -842,6 +864,15 @@ class Evaluator:
             pass
         if isinstance(base, CallV) and ("@" + attr) in base.kw:
             return base.kw["@" + attr]
+        if (
+            isinstance(base, CallV)
+            and attr in base.kw
+            and base.method is None
+            and base.local_class is None
+            and (base.qualname or "").rsplit(".", 1)[-1][:1].isupper()
+        ):
+            # an options object of a class built with keywords: FetchOptions(data=...).data
+            return base.kw[attr]
         if isinstance(base, CallV) and base.qualname in CONFIG_LOADERS:
             return Config(f"{base.qualname}(...).{attr}", e)
         if isinstance(base, CallV) and attr == "config":
@@ -891,8 +922,19 @@ class Evaluator:
                     # set in __init__ and changed elsewhere (a cached token, a lazy client): the
                     # value at any given use cannot be told from the source
                     return Unknown(f"self.{attr} is assigned in several places", e)
-                _, value, _fn = assigned[-1]
-                return self.eval(value, env, depth + 1)
+                _, value, fn = assigned[-1]
+                found = self.eval(value, env, depth + 1)
+                if (
+                    isinstance(found, Param)
+                    and fn.name.value == "__init__"
+                    and obj.call is not None
+                    and (obj.pos or obj.kw)
+                    and obj.local_class == cls.name.value
+                ):
+                    # `self.x = x` in __init__: what the constructor call passed
+                    bound = self.bind_env(FuncRef(fn, obj, self), obj.pos, obj.kw, env, depth)
+                    return self.eval(value, bound, depth + 1)
+                return found
             if attr in cinfo.methods:
                 method = cinfo.methods[attr]
                 if _is_property(method):
@@ -914,10 +956,11 @@ class Evaluator:
             return []
         out: list[tuple[cst.ClassDef, Evaluator]] = []
         for klass in self._mro(cls):
-            for base in klass.bases:
-                if isinstance(base.value, cst.Name) and base.value.value in self.idx.classes:
+            for base_arg in klass.bases:
+                base = _unsubscripted(base_arg.value)
+                if isinstance(base, cst.Name) and base.value in self.idx.classes:
                     continue
-                q = self.idx.imports.resolve(base.value)
+                q = self.idx.imports.resolve(base)
                 found = self.class_resolver(q) if q else None
                 if found is not None and found[0] is not cls:
                     out.append(found)
@@ -927,9 +970,10 @@ class Evaluator:
         out = [cls]
         i = 0
         while i < len(out) and len(out) < 16:
-            for base in out[i].bases:
-                if isinstance(base.value, cst.Name):
-                    info = self.idx.classes.get(base.value.value)
+            for base_arg in out[i].bases:
+                base = _unsubscripted(base_arg.value)
+                if isinstance(base, cst.Name):
+                    info = self.idx.classes.get(base.value)
                     if info is not None and info.node not in out:
                         out.append(info.node)
             i += 1
@@ -1172,6 +1216,11 @@ class Evaluator:
             rest = {k: v for k, v in kw.items() if k not in named and not k.startswith("@")}
             new_env[(id(fn), fn.params.star_kwarg.name.value)] = DictV(rest, True)
         return new_env
+
+
+def _unsubscripted(base: cst.BaseExpression) -> cst.BaseExpression:
+    """``Base[T]`` (a generic base class) -> ``Base``."""
+    return base.value if isinstance(base, cst.Subscript) else base
 
 
 def _is_none_literal(node: cst.CSTNode) -> bool:

@@ -13,6 +13,7 @@ import libcst as cst
 
 from advisor.analysis.context import ModuleContext
 from advisor.analysis.values import (
+    BoundAttr,
     CallV,
     DictV,
     Evaluator,
@@ -222,11 +223,241 @@ def detect(ctx: ModuleContext) -> None:
         if isinstance(func, cst.Name):
             name = func.value
         target = ctx.value(func)
-        if _may_send(call, name, target) and _direct_request(ctx, call):
-            continue
         if isinstance(target, FuncRef):
+            # a project function or method: the request it returns (inlined) when that is a
+            # token request by itself, else whatever it sends further down
+            if name in SENDING_NAMES and _direct_request(ctx, call, only_token_requests=True):
+                continue
             _through_wrappers(ctx, call, target)
+        elif _may_send(call, name, target):
+            _direct_request(ctx, call)
+    _template_methods(ctx)
+    _protocol_payloads(ctx)
     _authorization_urls(ctx)
+
+
+def _template_methods(ctx: ModuleContext) -> None:
+    """A base class sends; a subclass here supplies the body (template method).
+
+    ``BaseOAuth2.auth_complete`` posts ``self.auth_complete_params()``; a provider's subclass
+    overrides ``auth_complete_params`` to return its own grant and fields. For each class of
+    this file, the base-class methods that call one of its overrides are evaluated with
+    ``self`` an object of this class; when the request they send differs from the base's own,
+    the usage is reported at the override that supplies it.
+    """
+    for info in ctx.index.classes.values():
+        cls = info.node
+        overrides = {n: m for n, m in info.methods.items() if n != "__init__"}
+        if not overrides or not cls.bases:
+            continue
+        obj = ctx.ev.self_value(cls, 0)
+        for bcls, bev in _base_classes(ctx.ev, cls):
+            binfo = bev.idx.class_of_node.get(id(bcls))
+            if binfo is None:
+                continue
+            for name, sender in binfo.methods.items():
+                if name in overrides:
+                    continue
+                hooks = _self_calls(bev, sender) & overrides.keys()
+                if not hooks:
+                    continue
+                _template_request(ctx, bev, bcls, sender, obj, [overrides[h] for h in hooks])
+
+
+def _base_classes(ev: Evaluator, cls: cst.ClassDef) -> list[tuple[cst.ClassDef, Evaluator]]:
+    """Base classes of ``cls`` in this module and in other project modules, nearest first."""
+    out = [(k, ev) for k in ev._mro(cls)[1:]]
+    for fcls, fev in ev._foreign_bases(cls):
+        out.extend((k, fev) for k in fev._mro(fcls))
+        out.extend(fev._foreign_bases(fcls)[:4])
+    return out[:12]
+
+
+def _self_calls(ev: Evaluator, fn: cst.FunctionDef) -> set[str]:
+    names = set()
+    for call in ev.calls_in(fn):
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            names.add(func.attr.value)
+    return names
+
+
+def _request_signature(v: V | None) -> tuple | None:
+    classified = _classify_call(v) if v is not None else None
+    if classified is None:
+        return None
+    fields = _request_fields(classified[1])
+    grant = _protocol_grant(fields)
+    if not grant:
+        return None
+    auth = classified[1].get("auth")
+    headers = form_fields(classified[1].get("headers")) if "headers" in classified[1] else None
+    return (
+        grant,
+        tuple(sorted(fields.all)),
+        type(auth).__name__,
+        tuple(sorted(headers.items)) if headers is not None else (),
+    )
+
+
+def _template_request(
+    ctx: ModuleContext,
+    bev: Evaluator,
+    bcls: cst.ClassDef,
+    sender: cst.FunctionDef,
+    obj: V,
+    hooks: list[cst.FunctionDef],
+) -> None:
+    params = [*sender.params.posonly_params, *sender.params.params]
+    if not params:
+        return
+    first = params[0].name.value
+    own = {(id(sender), first): obj}
+    base = {(id(sender), first): bev.self_value(bcls, 0)}
+    for chain in _chains(bev, sender, 1, set()):
+        mine = _run_chain(chain, own)
+        signature = _request_signature(mine)
+        if signature is None or signature == _request_signature(_run_chain(chain, base)):
+            continue
+        lib, args, session = _classify_call(mine)  # type: ignore[misc]
+        hook = _supplier(hooks)
+        _analyse_request(
+            ctx, hook, lib, args, session, site=_return_of(hook), via=sender.name.value
+        )
+        return
+
+
+def _supplier(hooks: list[cst.FunctionDef]) -> cst.FunctionDef:
+    """The override that supplies the body: the one that names a grant, else the first."""
+    for hook in hooks:
+        text = cst.Module([]).code_for_node(hook)
+        if "grant_type" in text or "redirect_uri" in text:
+            return hook
+    return hooks[0]
+
+
+def _return_of(fn: cst.FunctionDef) -> cst.CSTNode:
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else []
+    returns = [s for s in body if isinstance(s, cst.SimpleStatementLine)]
+    for line in reversed(returns):
+        for stmt in line.body:
+            if isinstance(stmt, cst.Return):
+                return stmt
+    return fn
+
+
+# Calls that transform a payload on its way to the sender (their result carries it on).
+_TRANSFORMERS = {
+    "urlencode",
+    "dumps",
+    "dict",
+    "copy",
+    "update",
+    "encode",
+    "sorted",
+    "items",
+    "quote",
+    "setdefault",
+    "pop",
+    "get",
+}
+_LOGGING = {"debug", "info", "warning", "error", "exception", "log", "print", "critical"}
+
+
+def _protocol_payloads(ctx: ModuleContext) -> None:
+    """A token request whose sender cannot be seen: the protocol fields are built here.
+
+    Some integrations hand the body to an object the analysis cannot type (a prepared-request
+    builder, an SDK transport passed in, a dynamically chosen method). When a function builds a
+    mapping with a literal ``grant_type`` (or a code exchange) and passes it to a call, and no
+    usage was found in that function, the call that receives it is reported: the grant is
+    decided here whatever sends it.
+    """
+    fns: dict[int, cst.FunctionDef] = {}
+    for node in ctx.index.strings:
+        raw = node.value if isinstance(node, cst.SimpleString) else ""
+        if raw[1:-1] in ("grant_type", "grantType") or raw[2:-1] in ("grant_type", "grantType"):
+            fn = ctx.ev.enclosing_function(node)
+            if fn is not None:
+                fns[id(fn)] = fn
+    for fn in fns.values():
+        span = ctx.span(fn)
+        if any(
+            u.path == ctx.path and span.line <= u.span.line <= span.end_line
+            for u in ctx.facts.usages
+        ):
+            continue
+        carriers: list[tuple[cst.Call, str, V]] = []
+        seen: set[int] = set()  # one request per mapping, however many calls it is handed to
+        for call in ctx.ev.calls_in(fn):
+            name = _call_name(call)
+            if name is None or name in _TRANSFORMERS or name in _LOGGING:
+                continue
+            for arg in call.args:
+                payload = _payload_in(ctx.value(arg.value))
+                if payload is not None:
+                    key = id(payload.node) if payload.node is not None else id(payload)
+                    if key not in seen:
+                        seen.add(key)
+                        carriers.append((call, name, payload))
+                    break
+        for call, name, payload in _outermost(ctx, carriers):
+            _analyse_request(
+                ctx,
+                call,
+                UNRESOLVED,
+                {"data": payload},
+                None,
+                site=call,
+                via=name,
+            )
+
+
+def _call_name(call: cst.Call) -> str | None:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def _payload_in(v: V) -> DictV | None:
+    """The protocol mapping an argument carries: itself, or one level down (``op["form"]``)."""
+    candidates: list[V] = [v]
+    if isinstance(v, DictV):
+        candidates.extend(item for item in v.items.values() if isinstance(item, DictV))
+    for c in candidates:
+        fields = _snake(form_fields(c))
+        if fields is None:
+            continue
+        grant = _protocol_grant(_Fields(None, fields, None, None, fields.items, {}))
+        if grant:
+            return fields
+    return None
+
+
+def _outermost(
+    ctx: ModuleContext, carriers: list[tuple[cst.Call, str, V]]
+) -> list[tuple[cst.Call, str, V]]:
+    """Drop carriers nested in another carrier's arguments (the outer call receives it)."""
+    ids = {id(c) for c, _, _ in carriers}
+    out = []
+    for item in carriers:
+        cur = ctx.index.parent.get(id(item[0]))
+        nested = False
+        while cur is not None and not isinstance(cur, (cst.FunctionDef, cst.Module)):
+            if id(cur) in ids:
+                nested = True
+                break
+            cur = ctx.index.parent.get(id(cur))
+        if not nested:
+            out.append(item)
+    return out
 
 
 def _may_send(call: cst.Call, name: str | None, target: V) -> bool:
@@ -241,31 +472,52 @@ def _may_send(call: cst.Call, name: str | None, target: V) -> bool:
     return isinstance(first, cst.SimpleString) and first.raw_value.upper() in _METHOD_WORDS
 
 
-def _direct_request(ctx: ModuleContext, call: cst.Call) -> bool:
-    """Analyse a call that is itself an HTTP request; True when it was one."""
+def _direct_request(ctx: ModuleContext, call: cst.Call, only_token_requests: bool = False) -> bool:
+    """Analyse a call that is itself an HTTP request; True when it was one (a token request,
+    with ``only_token_requests``)."""
     classified = _classify_call(ctx.value(call))
     if classified is None:
         return False
     lib, args, session = classified
     if lib == "urllib" and _is_request_wrapped(ctx, call, args):
         return True
-    _analyse_request(ctx, call, lib, args, session)
-    return True
+    if only_token_requests and not _protocol_grant(_request_fields(args)):
+        return False
+    return _analyse_request(ctx, call, lib, args, session) or not only_token_requests
 
 
 def _payload_from_params(args: dict[str, V]) -> bool:
     """Could a caller decide what this request sends? (a part of it is a parameter)"""
-    for key in ("data", "json", "params", "url"):
-        v = args.get(key)
-        if isinstance(v, Param) or (
-            isinstance(v, Text) and any(isinstance(h, Param) for h in v.holes)
-        ):
-            return True
-        if isinstance(v, DictV) and (
-            not v.complete or any(isinstance(item, Param) for item in v.items.values())
-        ):
-            return True
+    return any(_from_params(args.get(key), 0) for key in ("data", "json", "params", "url"))
+
+
+def _from_params(v: V | None, depth: int) -> bool:
+    while isinstance(v, BoundAttr):  # options.data, self._opts.body
+        v = v.receiver
+    if isinstance(v, Param):
+        return True
+    if isinstance(v, Text):
+        return any(isinstance(h, Param) for h in v.holes)
+    if isinstance(v, DictV):
+        return not v.complete or any(_from_params(i, depth + 1) for i in v.items.values())
+    if isinstance(v, CallV) and depth < 2 and v.qualname is None or _opaque(v):
+        # serialize(body), self._encode(body): built from the parameters
+        return any(_from_params(a, depth + 1) for a in (*v.pos, *v.kw.values()))  # type: ignore[union-attr]
     return False
+
+
+def _opaque(v: V | None) -> bool:
+    """A call of a project function whose result the analysis does not know."""
+    return isinstance(v, CallV) and (v.qualname or "").startswith("<local>.")
+
+
+def _through_opaque(v: V | None) -> V | None:
+    """``serialize(body)``: the one mapping a project helper turns into the body."""
+    if _opaque(v) or (isinstance(v, CallV) and v.qualname is None and v.receiver is None):
+        maps = [a for a in (*v.pos, *v.kw.values()) if isinstance(a, DictV)]  # type: ignore[union-attr]
+        if len(maps) == 1:
+            return maps[0]
+    return v
 
 
 def _through_wrappers(ctx: ModuleContext, site: cst.Call, target: FuncRef) -> None:
@@ -347,6 +599,7 @@ def _request_fields(args: dict[str, V]) -> _Fields:
         if key in args:
             body = args[key]
             break
+    body = _through_opaque(body)
     body_fields = _snake(form_fields(body)) if body is not None else DictV({}, True)
     params = args.get("params")
     qfields = _snake(form_fields(params)) if params is not None else None
@@ -419,9 +672,12 @@ def _chains(ev: Evaluator, fn: cst.FunctionDef, depth: int, active: set[int]) ->
             name = func.value
         target = ev.eval(func)
         if _may_send(call, name, target):
-            classified = _classify_call(ev.eval(call))
+            sent = ev.eval(call)
+            classified = _classify_call(sent)
             if classified is not None:
-                if _payload_from_params(classified[1]):
+                # **kwargs of the function may carry the body, the auth, the URL
+                star = isinstance(sent, CallV) and sent.star_unknown
+                if star or _payload_from_params(classified[1]):
                     out.append(((call, ev),))
                 continue
         if isinstance(target, FuncRef):
