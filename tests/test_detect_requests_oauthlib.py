@@ -880,3 +880,43 @@ def test_subclass_override_calling_super_fetch_token() -> None:
     ]
     assert found[1].token_url == "https://auth.treddy.com/oauth/token"
     assert found[0].client_key == found[1].client_key
+
+
+def test_fetch_token_on_a_session_built_elsewhere():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            class Protocol:
+                def create_oauth2_session(self):
+                    session = self.raw_session(self.endpoint, oauth2_client=self.client)
+                    if not session.token:
+                        return session.fetch_token(
+                            token_url=self.credentials.token_url,
+                            client_id=self.credentials.client_id,
+                            client_secret=self.credentials.client_secret,
+                        )
+                    return session
+            """
+        ),
+        "protocol.py",
+    )
+    [u] = facts.usages
+    assert (u.library, u.operation, u.context) == (
+        "requests-oauthlib",
+        "token_request",
+        "Protocol.create_oauth2_session",
+    )
+    assert u.flow == "unknown"
+
+
+def test_fetch_token_with_authlib_names_is_not_requests_oauthlib():
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            def get(client):
+                return client.fetch_token(url="https://idp.example/token", grant_type="x")
+            """
+        ),
+        "other.py",
+    )
+    assert [u.library for u in facts.usages] != ["requests-oauthlib"]

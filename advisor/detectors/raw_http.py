@@ -397,6 +397,8 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
             name = _call_name(call)
             if name is None or name in _TRANSFORMERS or name in _LOGGING:
                 continue
+            if _library_method(ctx.value(call.func)):
+                continue  # a library object's own method: its detector knows what it does
             for arg in call.args:
                 payload = _payload_in(ctx.value(arg.value))
                 if payload is not None:
@@ -415,6 +417,14 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
                 site=call,
                 via=name,
             )
+
+
+def _library_method(func: V) -> bool:
+    """A method or function of an HTTP or OAuth library (an oauthlib server, a session)."""
+    if isinstance(func, Ref):
+        return func.qualname.split(".", 1)[0] in OAUTH_AND_HTTP_ROOTS
+    recv = func.receiver if isinstance(func, BoundAttr) else None
+    return isinstance(recv, CallV) and _known_library_object(recv)
 
 
 def _call_name(call: cst.Call) -> str | None:

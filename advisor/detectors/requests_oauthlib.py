@@ -202,6 +202,10 @@ def detect(ctx: ModuleContext) -> None:
         recv = _super_receiver(ctx, call, v.receiver)
         if v.method is None or recv is None:
             continue
+        if not is_session(recv) and _untyped_session_call(ctx, recv, v):
+            s = _untyped_session(ctx, sessions, call)
+            _session_call(ctx, s, call, v)
+            continue
         if is_session(recv):
             if _overridden(ctx, recv, v.method) and not _is_super_call(call):
                 continue  # the project's override runs, not the library method
@@ -325,6 +329,35 @@ def _session(
             "client_secret in auto_refresh_kwargs of OAuth2Session",
             node,
         )
+    return s
+
+
+def _untyped_session_call(ctx: ModuleContext, recv: V, v: CallV) -> bool:
+    """``session.fetch_token(token_url=...)`` on a session built where it cannot be seen.
+
+    ``token_url`` is requests-oauthlib's name for the endpoint (Authlib's is ``url``): with it,
+    or with requests-oauthlib imported and Authlib not, the call is OAuth2Session's.
+    """
+    if v.method not in ("fetch_token", "refresh_token"):
+        return False
+    if isinstance(recv, CallV):
+        q = recv.qualname or ""
+        if q and not q.startswith("<local>."):
+            return False
+    elif isinstance(recv, (Text, DictV, Const)):
+        return False
+    if "token_url" in v.kw:
+        return True
+    return ctx.imports.imports_any(ROOTS) and not ctx.imports.imports_any(("authlib",))
+
+
+def _untyped_session(ctx: ModuleContext, sessions: dict[str, Session], call: cst.Call) -> Session:
+    key = f"{ctx.path}:untyped session"
+    s = sessions.get(key)
+    if s is None:
+        ctor = CallV("requests_oauthlib.OAuth2Session", None, star_unknown=True)
+        s = Session(ctor, key, call, {}, ClientInfo(None, None, "unknown", None, None), False)
+        sessions[key] = s
     return s
 
 
