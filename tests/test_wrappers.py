@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from advisor.analyzer import analyze_text
+from advisor.analysis.analyzer import analyze_text
 from advisor.engine import analyze_paths
 
 
