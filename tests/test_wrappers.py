@@ -603,3 +603,72 @@ def test_template_method_the_subclass_supplies_the_body(tmp_path, monkeypatch):
     assert [u for u in result.usages if u.path == "social/plain.py"] == []
     base = [u for u in result.usages if u.path == "social/base.py"]
     assert [(u.context, u.client_auth) for u in base] == [("BaseOAuth2.auth_complete", "body")]
+
+
+def test_grant_given_as_keywords_to_a_generated_sdk_method():
+    us = usages_of(
+        """
+        class ClientTokenManager:
+            def __init__(self, grant_type, client_id, client_secret, client):
+                self.grant_type, self.client_id = grant_type, client_id
+                self.client_secret, self.client = client_secret, client
+
+            def fetch_access_token(self):
+                token = self.client.oauth.v2.token.create(
+                    grant_type=self.grant_type,
+                    client_id=self.client_id,
+                    client_secret=self.client_secret,
+                )
+                return token.access_token
+        """
+    )
+    [u] = us
+    assert (u.context, u.flow, u.client_auth) == (
+        "ClientTokenManager.fetch_access_token",
+        "unknown",
+        "body",
+    )
+
+
+def test_setdefault_grant_and_device_endpoint_and_auth_params_to_a_url_helper():
+    us = usages_of(
+        """
+        import aiohttp
+        from .helper import build_url
+
+        class OAuth2Client:
+            async def get_access_token(self, code, **payload):
+                payload.setdefault("grant_type", "authorization_code")
+                payload.update({"client_id": self.client_id, "client_secret": self.secret,
+                                "code": code})
+                return await self._request("POST", self.access_token_url, data=payload)
+
+            async def device(self, session):
+                return await session.post(self.base + "/oauth2/device",
+                                          data={"client_id": self.client_id, "scope": "chat"})
+
+            def auth_url(self, redirect_uri):
+                params = {"client_id": self.client_id, "redirect_uri": redirect_uri,
+                          "response_type": "code", "scope": "chat"}
+                return build_url(self.base + "/authorize", params)
+        """
+    )
+    got = sorted((u.context, u.operation, u.flow) for u in us)
+    assert got == [
+        ("OAuth2Client.auth_url", "authorization_url", "authorization_code"),
+        ("OAuth2Client.device", "token_request", "device_code"),
+        ("OAuth2Client.get_access_token", "token_request", "authorization_code"),
+    ]
+
+
+def test_generated_endpoint_whose_grant_is_its_own_parameter_is_left_to_its_callers():
+    us = usages_of(
+        """
+        class TokenList:
+            def create(self, grant_type, client_id, client_secret=None):
+                data = {"grant_type": grant_type, "client_id": client_id,
+                        "client_secret": client_secret}
+                return self._version.create(method="POST", uri=self._uri, data=data)
+        """
+    )
+    assert us == []

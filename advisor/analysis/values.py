@@ -366,7 +366,12 @@ class Evaluator:
                     v, name, info, chosen.seq, seq_at if i == 0 else 1 << 60, env, depth
                 )
             if name in info.params:
-                return self._param(info, name, at, depth)
+                v = self._param(info, name, at, depth)
+                if isinstance(v, DictV):  # **kwargs filled in place: payload.setdefault(...)
+                    v = self._apply_mutations(
+                        v, name, info, 0, seq_at if i == 0 else 1 << 60, env, depth
+                    )
+                return v
         qual = self.idx.imports.names.get(name)
         if qual:
             if self.import_resolver is not None:
@@ -429,6 +434,9 @@ class Evaluator:
         typed = self._annotated_client(info.params.get(name))
         if typed is not None:
             return typed
+        if isinstance(fn, cst.FunctionDef) and _is_star_kwarg(fn, name):
+            # the caller's keywords: a mapping whose keys are not known here
+            return DictV({}, False, info.params[name])
         return Param(name, fname)
 
     def _annotated_client(self, param: cst.Param | None) -> V | None:
@@ -553,6 +561,15 @@ class Evaluator:
                     k = self.eval(m.key, env, depth + 1)
                     if isinstance(k, Text) and k.known is not None:
                         items[k.known] = self.eval(m.value, env, depth + 1)
+                    else:
+                        complete = False
+                elif m.kind == "setdefault" and _key_value_args(m.value):
+                    # d.setdefault("grant_type", "authorization_code")
+                    call = m.value
+                    k = self.eval(call.args[0].value, env, depth + 1)  # type: ignore[union-attr]
+                    if isinstance(k, Text) and k.known is not None:
+                        val = self.eval(call.args[1].value, env, depth + 1)  # type: ignore[union-attr]
+                        items.setdefault(k.known, val)
                     else:
                         complete = False
                 elif m.kind in ("update", "setdefault") and isinstance(m.value, cst.Call):
@@ -1216,6 +1233,19 @@ class Evaluator:
             rest = {k: v for k, v in kw.items() if k not in named and not k.startswith("@")}
             new_env[(id(fn), fn.params.star_kwarg.name.value)] = DictV(rest, True)
         return new_env
+
+
+def _is_star_kwarg(fn: cst.FunctionDef, name: str) -> bool:
+    star = fn.params.star_kwarg
+    return star is not None and star.name.value == name
+
+
+def _key_value_args(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and len(node.args) == 2
+        and all(a.keyword is None and not a.star for a in node.args)
+    )
 
 
 def _unsubscripted(base: cst.BaseExpression) -> cst.BaseExpression:

@@ -232,8 +232,8 @@ def detect(ctx: ModuleContext) -> None:
         elif _may_send(call, name, target):
             _direct_request(ctx, call)
     _template_methods(ctx)
-    _protocol_payloads(ctx)
     _authorization_urls(ctx)
+    _protocol_payloads(ctx)  # last: only where nothing else was found
 
 
 def _template_methods(ctx: ModuleContext) -> None:
@@ -380,8 +380,14 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
     fns: dict[int, cst.FunctionDef] = {}
     for node in ctx.index.strings:
         raw = node.value if isinstance(node, cst.SimpleString) else ""
-        if raw[1:-1] in ("grant_type", "grantType") or raw[2:-1] in ("grant_type", "grantType"):
+        if raw[1:-1] in _PROTOCOL_KEYS or raw[2:-1] in _PROTOCOL_KEYS:
             fn = ctx.ev.enclosing_function(node)
+            if fn is not None:
+                fns[id(fn)] = fn
+    for call in ctx.index.calls:
+        # create(grant_type=..., client_id=...): the fields given as keywords
+        if any(a.keyword is not None and a.keyword.value in _GRANT_KEYS for a in call.args):
+            fn = ctx.ev.enclosing_function(call)
             if fn is not None:
                 fns[id(fn)] = fn
     for fn in fns.values():
@@ -399,8 +405,10 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
                 continue
             if _library_method(ctx.value(call.func)):
                 continue  # a library object's own method: its detector knows what it does
-            for arg in call.args:
-                payload = _payload_in(ctx.value(arg.value))
+            for value in _call_payload_candidates(ctx, call):
+                payload = _payload_in(value)
+                if payload is not None and _grant_is_parameter_of(payload, fn):
+                    break  # decided by the callers of fn: reported at their calls
                 if payload is not None:
                     key = id(payload.node) if payload.node is not None else id(payload)
                     if key not in seen:
@@ -408,6 +416,9 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
                         carriers.append((call, name, payload))
                     break
         for call, name, payload in _outermost(ctx, carriers):
+            if "response_type" in payload.items:
+                _auth_url_usage(ctx, call, payload, None)
+                continue
             _analyse_request(
                 ctx,
                 call,
@@ -436,8 +447,33 @@ def _call_name(call: cst.Call) -> str | None:
     return None
 
 
+_GRANT_KEYS = ("grant_type", "grantType")
+_PROTOCOL_KEYS = (*_GRANT_KEYS, "response_type")
+
+
+def _grant_is_parameter_of(payload: DictV, fn: cst.FunctionDef) -> bool:
+    grant = payload.items.get("grant_type")
+    return isinstance(grant, Param) and grant.function == fn.name.value
+
+
+def _call_payload_candidates(ctx: ModuleContext, call: cst.Call) -> list[V]:
+    values = [ctx.value(a.value) for a in call.args if a.keyword is None and not a.star]
+    values += [ctx.value(a.value) for a in call.args if a.star == "**"]
+    kw = {a.keyword.value: ctx.value(a.value) for a in call.args if a.keyword is not None}
+    if any(k in kw for k in _GRANT_KEYS) and (
+        "client_id" in kw or "client_secret" in kw or "clientId" in kw
+    ):
+        values.append(DictV(kw, False, call))
+    values += [v for k, v in kw.items() if k not in _GRANT_KEYS]
+    return values
+
+
 def _payload_in(v: V) -> DictV | None:
-    """The protocol mapping an argument carries: itself, or one level down (``op["form"]``)."""
+    """The protocol mapping an argument carries: itself, or one level down (``op["form"]``).
+
+    A token request's fields (a grant, or a code exchange), or an authorization request's: a
+    literal ``response_type`` with the client's ``client_id`` or ``redirect_uri``.
+    """
     candidates: list[V] = [v]
     if isinstance(v, DictV):
         candidates.extend(item for item in v.items.values() if isinstance(item, DictV))
@@ -445,8 +481,15 @@ def _payload_in(v: V) -> DictV | None:
         fields = _snake(form_fields(c))
         if fields is None:
             continue
-        grant = _protocol_grant(_Fields(None, fields, None, None, fields.items, {}))
-        if grant:
+        items = fields.items
+        if "response_type" in items:
+            if known_str(items["response_type"]) and (
+                "client_id" in items or "redirect_uri" in items
+            ):
+                return fields
+            continue
+        grant = _protocol_grant(_Fields(None, fields, None, None, items, {}))
+        if grant or (grant == "" and ("client_id" in items or "client_secret" in items)):
             return fields
     return None
 
@@ -567,7 +610,9 @@ def _through_wrappers(ctx: ModuleContext, site: cst.Call, target: FuncRef) -> No
 # Requests recognised by their fields when they carry no grant_type.
 DEVICE_AUTHORIZATION = "<device authorization>"
 CODE_EXCHANGE = "<code exchange>"
-_DEVICE_PATH = re.compile(r"device(?:[/_-]?code|[/_-]?authori[sz]ation|[/_-]?authorize)", re.I)
+_DEVICE_PATH = re.compile(
+    r"device(?:[/_-]?code|[/_-]?authori[sz]ation|[/_-]?authorize)|/device/?(?:$|\?)", re.I
+)
 # camelCase spellings of the protocol's fields (some providers' JSON token APIs)
 _CAMEL_FIELDS = {
     "grantType": "grant_type",
