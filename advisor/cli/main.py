@@ -367,7 +367,17 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
         # Only then: the fix machinery imports libcst's matchers (about 0.5 s).
         from advisor.fix.command import annotate_findings
 
-        annotate_findings(result, policy or _policy(None), config, _fix_cache_dir(config, opts))
+        # Edits are listed by the JSON and SARIF reports only; the others need the plan alone.
+        shown = {extra.fmt for extra in opts.get("extra_reports") or []}
+        if not opts.get("statistics"):
+            shown.add(opts["fmt"])
+        annotate_findings(
+            result,
+            policy or _policy(None),
+            config,
+            _fix_cache_dir(config, opts),
+            edits=bool(shown & _FORMATS_WITH_EDITS),
+        )
     output_file = opts.get("output_file")
     fmt = opts["fmt"]
     color = _use_color(opts.get("color", "auto"), to_file=output_file is not None)
@@ -391,6 +401,9 @@ def _run(paths: list[str], opts: dict[str, Any]) -> int:
     _record(paths, opts, config, checked, "" if output_file else text, files, code)
     return code
 
+
+# The report formats that list each finding's edits (advisor.fix.planner.annotate).
+_FORMATS_WITH_EDITS = {"json", "sarif"}
 
 # Options whose run does more than print a report: never answered from a record.
 _NOT_REPLAYED = (

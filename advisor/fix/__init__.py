@@ -1,8 +1,9 @@
 """Autofix codemods (libcst) for findings that can be fixed mechanically.
 
-``annotate(result, checker)`` fills ``Finding.fixable`` / ``fix_safety`` / ``edits`` for the
-report (one self-contained fix per finding, for editors); ``fix_findings(result, checker,
-unsafe=...)`` applies the fixes of each file together and returns a :class:`FixOutcome` whose
+``annotate(result)`` fills ``Finding.fixable`` / ``fix_safety`` (and ``edits``: one
+self-contained fix per finding, for editors) for the report from the fix plans, without applying
+or re-checking anything; ``fix_findings(result, checker, unsafe=...)`` applies the fixes of each
+file together, re-checks the result once per file, and returns a :class:`FixOutcome` whose
 ``diff()`` is what ``check --diff`` prints and whose ``write()`` is what ``check --fix`` does.
 The codemods themselves (library knowledge) live in :mod:`advisor.fix.codemods`; the policy
 stays free of them.

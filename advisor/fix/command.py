@@ -24,10 +24,10 @@ def checker_for(policy: Any, config: Any) -> Rechecker:
     return Rechecker(policy, all_providers=bool(getattr(config, "all_providers", False)))
 
 
-def annotate(result: ScanResult, checker: Rechecker) -> None:
+def annotate(result: ScanResult, checker: Rechecker | None, *, edits: bool = True) -> None:
     from advisor.fix.planner import annotate as planner_annotate
 
-    planner_annotate(result, checker)
+    planner_annotate(result, checker, edits=edits)
 
 
 def fix_findings(result: ScanResult, checker: Rechecker, *, unsafe: bool) -> FixOutcome:
@@ -37,26 +37,36 @@ def fix_findings(result: ScanResult, checker: Rechecker, *, unsafe: bool) -> Fix
 
 
 def annotate_findings(
-    result: ScanResult, policy: Any, config: Any, cache_dir: Path | None = None
+    result: ScanResult,
+    policy: Any,
+    config: Any,
+    cache_dir: Path | None = None,
+    *,
+    edits: bool = True,
 ) -> None:
-    """Per-finding fixability and edits for the report; never fails the run.
+    """Per-finding fixability (and, with ``edits``, the edits) for the report; never fails.
 
-    Working them out means parsing and re-checking each file with findings (and importing
-    libcst). A warm pre-commit run must not pay that again for an unchanged file, so the answers
-    are cached by file content, tool version, policy and the findings themselves.
+    Fixability comes from the fix plans: nothing is applied or re-checked. ``edits`` are what
+    the JSON and SARIF reports list; the other formats do without them. Planning still means
+    parsing each file with findings (and importing libcst): a warm pre-commit run must not pay
+    that again for an unchanged file, so the answers are cached by file content, tool version,
+    policy, the findings themselves and whether edits were asked for.
     """
     if not result.findings:
         return
     todo = result
     keys: dict[str, str] = {}
     if cache_dir is not None:
-        keys = _fix_keys(result, policy)
+        keys = _fix_keys(result, policy, edits)
         missing = {p for p, k in keys.items() if not _load_fixes(cache_dir, k, result, p)}
         if not missing:
             return
         todo = _restricted(result, missing)
     try:
-        annotate(todo, checker_for(policy, config))
+        if edits:
+            annotate(todo, None)
+        else:
+            annotate(todo, None, edits=False)
     except Exception:  # noqa: BLE001 - the report is worth more than its edits
         for f in todo.findings:
             f.fixable, f.fix_safety, f.edits = False, None, []
@@ -67,7 +77,7 @@ def annotate_findings(
                 _store_fixes(cache_dir, keys[path], [f for f in todo.findings if f.path == path])
 
 
-def _fix_keys(result: ScanResult, policy: Any) -> dict[str, str]:
+def _fix_keys(result: ScanResult, policy: Any, edits: bool = True) -> dict[str, str]:
     from advisor import __version__
     from advisor.speed.fingerprint import code_digest
 
@@ -78,7 +88,7 @@ def _fix_keys(result: ScanResult, policy: Any) -> dict[str, str]:
         except OSError:
             continue
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"{__version__}|{code_digest()}|{getattr(policy, 'digest', '')}|".encode())
+        h.update(f"{__version__}|{code_digest()}|{getattr(policy, 'digest', '')}|{edits}|".encode())
         h.update(content)
         for f in sorted((f for f in result.findings if f.path == path), key=_order):
             h.update(f"|{f.rule}:{f.fingerprint}:{f.span}".encode())

@@ -1,11 +1,15 @@
 """Plan, check and apply fixes for the findings of a run.
 
-Every fix is located on the original text of its file. For the report (:func:`annotate`) each
-finding gets the edits of its own fix, computed alone; for ``--fix``/``--diff``
-(:func:`fix_findings`) the chosen fixes of a file are applied together in one pass. Either way
-a rewritten file must parse and re-check clean for the fixed rules (see
-:mod:`advisor.fix.recheck`); when the fixes of a file do not pass together they are added one
-at a time and the ones that break the check are left out.
+Every fix is located on the original text of its file and planned as structural edits
+(:class:`advisor.fix.cstedit.ActionSet`): the plan is what the fix would change. For the report
+(:func:`annotate`) a finding is fixable when a codemod plans a change for it; nothing is applied,
+parsed again or re-checked (a plain ``check`` pays only for locating the fixes). When the report
+shows edits (JSON, SARIF), each finding's edits are its fix alone, computed on the statement it
+touches (:mod:`advisor.fix.localedit`), so that an editor can apply findings one at a time. For
+``--fix``/``--diff`` (:func:`fix_findings`) the chosen fixes of a file are applied together in
+one pass, and the rewritten file must parse and re-check clean for the fixed rules (see
+:mod:`advisor.fix.recheck`); only when they do not pass together are they added one at a time,
+and the ones that break the check are left out.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from pathlib import Path
 
 from advisor.fix.codemods import CODEMODS, UNSAFE, FileFacts, Fix
 from advisor.fix.cstedit import ActionSet, apply_actions
+from advisor.fix.localedit import LocalEditor
 from advisor.fix.locate import SourceTree
 from advisor.fix.recheck import Rechecker, parses
 from advisor.fix.textedits import text_edits, unified_diff
-from advisor.model import Finding, ScanResult
+from advisor.model import Edit, Finding, ScanResult
 from advisor.redaction import SecretMask
 
 
@@ -31,7 +36,6 @@ from advisor.redaction import SecretMask
 class PlannedFix:
     finding: Finding
     fix: Fix
-    text: str  # the file with only this fix applied
 
 
 @dataclass
@@ -40,7 +44,31 @@ class FilePlan:
     original: str
     tree: SourceTree
     fixes: list[PlannedFix] = field(default_factory=list)
-    compiles: bool = True
+    _compiles: bool | None = None
+    _local: LocalEditor | None = None
+
+    @property
+    def compiles(self) -> bool:
+        """Whether the original text compiles (a fix must not make a compiling file fail)."""
+        if self._compiles is None:
+            self._compiles = _compiles(self.original)
+        return self._compiles
+
+    def edits(self, p: PlannedFix) -> list[Edit] | None:
+        """The edits of this fix alone (None when libcst refuses it)."""
+        if self._local is None:
+            self._local = LocalEditor(self.tree)
+        try:
+            found = self._local.edits(p.fix.actions)
+        except Exception:  # noqa: BLE001 - the whole-module transform below decides
+            found = None
+        if found is not None:
+            return found
+        try:
+            new = apply_actions(self.tree.module, p.fix.actions).code
+        except Exception:  # noqa: BLE001 - an edit libcst refuses is a fix we skip
+            return None
+        return text_edits(self.path, self.original, new)
 
     def combined(self, fixes: list[PlannedFix]) -> str:
         actions = ActionSet()
@@ -155,59 +183,50 @@ def _plan_file(
         usages=[u for u in result.usages if u.path == path],
         transport=[t for t in result.transport if t.path == path],
     )
-    fp = FilePlan(path, text, tree, compiles=_compiles(text))
+    fp = FilePlan(path, text, tree)
     for f in sorted(findings, key=lambda f: (f.span.line, f.span.column, f.rule)):
         fix = CODEMODS[f.rule](tree, f, facts)
-        if fix is None:
-            continue
-        try:
-            new = apply_actions(tree.module, fix.actions).code
-        except Exception:  # noqa: BLE001 - an edit libcst refuses is a fix we skip
-            continue
-        if new != text and _parses_like(new, fp.compiles):
-            fp.fixes.append(PlannedFix(f, fix, new))
+        if fix is not None and fix.actions:
+            fp.fixes.append(PlannedFix(f, fix))
     return fp
 
 
-def annotate(result: ScanResult, checker: Rechecker, *, read: Reader = read_text) -> None:
-    """Fill ``fixable``, ``fix_safety`` and ``edits`` of the findings from the codemods.
+def annotate(
+    result: ScanResult,
+    checker: Rechecker | None = None,
+    *,
+    read: Reader = read_text,
+    edits: bool = True,
+) -> None:
+    """Fill ``fixable``, ``fix_safety`` and (with ``edits``) ``edits`` from the fix plans.
 
-    A finding is fixable only when a codemod produced a fix for it that passes the checks; its
-    edits are that fix alone, so an editor can apply findings one at a time.
+    A finding is fixable when a codemod plans a change for it: the ``[*]`` of the report, as
+    Ruff's, says that ``--fix`` has a fix to try, which it applies and re-checks (and skips,
+    saying so, when the rewritten file does not re-check clean). Nothing is applied, parsed
+    again or re-checked here. ``edits`` (for the JSON and SARIF reports) are each finding's fix
+    alone, exact, computed on the statement it changes. ``checker`` is not used (kept for
+    callers of the earlier signature).
     """
     for f in result.findings:
         f.fixable, f.fix_safety, f.edits = False, None, []
-    mask = SecretMask.from_result(result)
+    mask = SecretMask.from_result(result) if edits else None
     for fp in plan(result, read=read):
-        checker.seed(fp.path, fp.original, result)
-        valid = _valid_individually(fp, checker)
-        for p in valid:
+        for p in fp.fixes:
             f = p.finding
+            if mask is not None:
+                # An edit that would spell out a hard-coded secret (moved into auth=) is not
+                # listed: reports never show one. ``--fix`` still applies the fix.
+                found = fp.edits(p) or []
+                if all(mask.text(e.replacement) == e.replacement for e in found):
+                    f.edits = found
             f.fixable = True
             f.fix_safety = p.fix.safety
-            edits = text_edits(fp.path, fp.original, p.text)
-            # An edit that would spell out a hard-coded secret (moved into auth=) is not listed:
-            # reports never show one. ``--fix`` still applies the fix.
-            if all(mask.text(e.replacement) == e.replacement for e in edits):
-                f.edits = edits
             if p.fix.env_vars:
                 names = ", ".join(p.fix.env_vars)
                 f.fix_hint = (
                     f"{f.fix_hint} Autofix ({p.fix.safety}): {p.fix.title}; set {names} "
                     "where the code runs."
                 ).strip()
-
-
-def _valid_individually(fp: FilePlan, checker: Rechecker) -> list[PlannedFix]:
-    if not fp.fixes:
-        return []
-    try:
-        together = fp.combined(fp.fixes)
-        if fp.acceptable(together, fp.fixes, checker):
-            return list(fp.fixes)
-    except Exception:  # noqa: BLE001
-        pass
-    return [p for p in fp.fixes if fp.acceptable(p.text, [p], checker)]
 
 
 def fix_findings(
