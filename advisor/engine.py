@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +132,10 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
     pending: dict[str, tuple[os.stat_result, str]] = {}  # misses: stat and digest, to record
     preloaded: dict[Path, Any] = {}
 
-    with _progress(options, len(files)) as advance:
+    sizes: list[tuple[str, int]] = []  # the misses' names and sizes, for the progress line
+
+    with _progress(options, len(files)) as bar:
+        advance = bar.advance
         for path in files:
             st: os.stat_result | None = None
             if index is not None:
@@ -179,11 +182,14 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
             else:
                 misses.append(path)
                 miss_bytes += len(src.text)
+                sizes.append((src.display_path, len(src.text)))
                 if miss_bytes <= PRELOAD_MAX_BYTES:
                     preloaded[path] = src  # a serial run analyses it without reading it again
                 if st is not None:
                     pending[src.display_path] = (st, src.digest)
             del src  # keep memory flat: other misses are read again by whoever analyses them
+        if misses:
+            bar.analysing(sizes)
         for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache, preloaded):
             if isinstance(outcome, FileError):
                 result.errors.append(outcome)
@@ -192,7 +198,7 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 seen = pending.get(outcome.path)
                 if index is not None and seen is not None:
                     index.record(outcome.path, seen[0], seen[1])
-            advance(1)
+            bar.analysed()
     if index is not None:
         index.save()
     # Application kind (advisor/analysis/appkind.py): the Python files' evidence came with their facts
@@ -358,34 +364,30 @@ def _analyse(
 
 
 class _NoProgress:
-    def __enter__(self) -> Callable[[int], None]:
-        return lambda n: None
+    def __enter__(self) -> _NoProgress:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         return None
 
+    def advance(self, n: int = 1) -> None:
+        return None
 
-class _Progress:
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def analysing(self, files: list[tuple[str, int]]) -> None:
+        return None
 
-    def __enter__(self) -> Callable[[int], None]:
-        import click
+    def analysed(self) -> None:
+        return None
+
+
+def _progress(options: ScanOptions, total: int) -> Any:
+    """The progress line (advisor.progress) on a terminal, from PROGRESS_MIN_FILES files on."""
+    if options.progress and total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
+        from advisor.progress import Progress
 
         # A run that may be replayed watches standard error for what a replay would have to
         # repeat (advisor.speed.replay); a bar is not such a thing, a replay has nothing to wait for.
-        stream = getattr(sys.stderr, "unwatched", sys.stderr)
-        self._bar = click.progressbar(length=self.total, label="Analysing", file=stream)
-        bar = self._bar.__enter__()
-        return bar.update
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(None, None, None)
-
-
-def _progress(options: ScanOptions, total: int) -> _NoProgress | _Progress:
-    if options.progress and total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
-        return _Progress(total)
+        return Progress(total, getattr(sys.stderr, "unwatched", sys.stderr))
     return _NoProgress()
 
 
