@@ -672,3 +672,60 @@ def test_generated_endpoint_whose_grant_is_its_own_parameter_is_left_to_its_call
         """
     )
     assert us == []
+
+
+def test_authorization_params_built_by_a_helper_method_and_conditional_bodies():
+    us = usages_of(
+        """
+        import requests
+        from .utils import url_add_parameters
+
+        class BaseOAuth2:
+            RESPONSE_TYPE = "code"
+            REFRESH_TOKEN_METHOD = "POST"
+
+            def auth_params(self, state=None):
+                params = {"client_id": self.key, "redirect_uri": self.redirect_uri}
+                if self.RESPONSE_TYPE:
+                    params["response_type"] = self.RESPONSE_TYPE
+                return params
+
+            def auth_url(self):
+                params = self.auth_params("s")
+                params.update(self.extra())
+                return url_add_parameters(self.authorization_url(), params)
+
+            def refresh_token(self, token):
+                params = {"grant_type": "refresh_token", "refresh_token": token}
+                is_get = self.REFRESH_TOKEN_METHOD == "GET"
+                return requests.request(self.REFRESH_TOKEN_METHOD, self.url,
+                                        data=params if not is_get else None)
+        """
+    )
+    got = sorted((u.context, u.operation, u.flow) for u in us)
+    assert got == [
+        ("BaseOAuth2.auth_url", "authorization_url", "authorization_code"),
+        ("BaseOAuth2.refresh_token", "refresh", "refresh_token"),
+    ]
+
+
+def test_an_authorization_url_opened_elsewhere_is_reported_once_where_it_is_built():
+    us = usages_of(
+        """
+        import webbrowser
+        from urllib.parse import urlencode
+
+        class SpotifyOAuth:
+            def get_authorize_url(self):
+                payload = {"client_id": self.client_id, "response_type": "code",
+                           "redirect_uri": self.redirect_uri}
+                return f"{self.OAUTH_AUTHORIZE_URL}?{urlencode(payload)}"
+
+            def _open_auth_url(self):
+                auth_url = self.get_authorize_url()
+                webbrowser.open(auth_url)
+        """
+    )
+    assert [(u.context, u.operation) for u in us] == [
+        ("SpotifyOAuth.get_authorize_url", "authorization_url")
+    ]

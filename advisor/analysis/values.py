@@ -272,6 +272,18 @@ class Evaluator:
         self._active: set[int] = set()
         self._calls_by_function: dict[int, list[cst.Call]] | None = None
 
+    def strings_in(self, fn: cst.FunctionDef) -> list[cst.CSTNode]:
+        """The string literals written directly in ``fn``."""
+        table: dict[int, list[cst.CSTNode]] | None = self.__dict__.get("_strings_by_function")
+        if table is None:
+            table = {}
+            for node in self.idx.strings:
+                owner = self.enclosing_function(node)
+                if owner is not None:
+                    table.setdefault(id(owner), []).append(node)
+            self.__dict__["_strings_by_function"] = table
+        return table.get(id(fn), [])
+
     def calls_in(self, fn: cst.FunctionDef) -> list[cst.Call]:
         """The calls written directly in ``fn`` (not in functions nested in it)."""
         if self._calls_by_function is None:
@@ -743,6 +755,11 @@ class Evaluator:
                     return right
             return Unknown("boolean expression", e)
         if isinstance(e, cst.IfExp):
+            # `params if not is_get else None`: the value whenever there is one
+            if _is_none_literal(e.orelse):
+                return self.eval(e.body, env, depth + 1)
+            if _is_none_literal(e.body):
+                return self.eval(e.orelse, env, depth + 1)
             return Unknown("conditional expression", e)
         if isinstance(e, cst.Await):
             return self.eval(e.expression, env, depth + 1)

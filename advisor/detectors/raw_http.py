@@ -385,8 +385,10 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
             if fn is not None:
                 fns[id(fn)] = fn
     for call in ctx.index.calls:
-        # create(grant_type=..., client_id=...): the fields given as keywords
-        if any(a.keyword is not None and a.keyword.value in _GRANT_KEYS for a in call.args):
+        # create(grant_type=..., client_id=...): the fields given as keywords; or a mapping
+        # returned by a project helper that names them (params = self.auth_params(state))
+        keywords = any(a.keyword is not None and a.keyword.value in _GRANT_KEYS for a in call.args)
+        if keywords or _calls_protocol_builder(ctx, call):
             fn = ctx.ev.enclosing_function(call)
             if fn is not None:
                 fns[id(fn)] = fn
@@ -451,6 +453,26 @@ _GRANT_KEYS = ("grant_type", "grantType")
 _PROTOCOL_KEYS = (*_GRANT_KEYS, "response_type")
 
 
+def _calls_protocol_builder(ctx: ModuleContext, call: cst.Call) -> bool:
+    """A call of a project function whose own code names a protocol field."""
+    func = call.func
+    if not isinstance(func, (cst.Attribute, cst.Name)):
+        return False
+    target = ctx.value(func)
+    if not isinstance(target, FuncRef):
+        return False
+    ev = target.owner or ctx.ev
+    memo: dict[int, bool] = ev.__dict__.setdefault("_protocol_builders", {})
+    known = memo.get(id(target.func))
+    if known is None:
+        known = any(
+            isinstance(node, cst.SimpleString) and node.raw_value in _PROTOCOL_KEYS
+            for node in ev.strings_in(target.func)
+        )
+        memo[id(target.func)] = known
+    return known
+
+
 def _grant_is_parameter_of(payload: DictV, fn: cst.FunctionDef) -> bool:
     grant = payload.items.get("grant_type")
     return isinstance(grant, Param) and grant.function == fn.name.value
@@ -483,9 +505,11 @@ def _payload_in(v: V) -> DictV | None:
             continue
         items = fields.items
         if "response_type" in items:
-            if known_str(items["response_type"]) and (
-                "client_id" in items or "redirect_uri" in items
-            ):
+            # a mapping of authorization parameters; a URL already built was reported where
+            # it was built, not where it is opened or returned
+            mapping = isinstance(c, DictV)
+            named = "client_id" in items or "redirect_uri" in items
+            if mapping and named and known_str(items["response_type"]):
                 return fields
             continue
         grant = _protocol_grant(_Fields(None, fields, None, None, items, {}))
