@@ -74,7 +74,8 @@ NO_VOCABULARY = "no OAuth vocabulary"
 # counts only where a request is made: ``urlopen(...)`` or ``Request(...)``.
 LIBRARY_IMPORT = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+(?:requests|httpx|aiohttp|urllib2|urllib3|"
-    rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth)\b"
+    rb"requests_oauthlib|oauthlib|authlib|msal|google_auth_oauthlib|httpx_oauth|"
+    rb"oauth2client|requests_oauth2client)\b"
     rb"|urlopen|\bRequest\(",
     re.MULTILINE,
 )
@@ -90,6 +91,7 @@ DETECTORS = (
     "advisor.detectors.authlib",
     "advisor.detectors.msal",
     "advisor.detectors.httpx_oauth",
+    "advisor.detectors.client_libraries",
     "advisor.detectors.raw_http",
     "advisor.detectors.transport",
     # last: it only adds literals that no role-based detector reported
