@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,9 +189,20 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 if st is not None:
                     pending[src.display_path] = (st, src.digest)
             del src  # keep memory flat: other misses are read again by whoever analyses them
+        # On a pool, the largest files go first (one at a time), so that no worker is left
+        # with a long file at the end while the others wait; results are merged in the
+        # order of the walk whatever the order of the work.
+        order = list(range(len(misses)))
+        if _parallel(misses, miss_bytes, options):
+            order.sort(key=lambda i: -sizes[i][1])
         if misses:
-            bar.analysing(sizes)
-        for outcome, file_sups in _analyse(files, misses, miss_bytes, options, cache, preloaded):
+            bar.analysing([sizes[i] for i in order])
+        outcomes: list[Any] = [None] * len(misses)
+        work = [misses[i] for i in order]
+        for k, outcome in enumerate(_analyse(files, work, miss_bytes, options, cache, preloaded)):
+            outcomes[order[k]] = outcome
+            bar.analysed()
+        for outcome, file_sups in outcomes:
             if isinstance(outcome, FileError):
                 result.errors.append(outcome)
             else:
@@ -198,7 +210,6 @@ def scan(paths: Iterable[str | Path], options: ScanOptions | None = None) -> Sca
                 seen = pending.get(outcome.path)
                 if index is not None and seen is not None:
                     index.record(outcome.path, seen[0], seen[1])
-            bar.analysed()
     if index is not None:
         index.save()
     # Application kind (advisor/analysis/appkind.py): the Python files' evidence came with their facts
@@ -314,13 +325,31 @@ def _analyse_one(path: Path) -> Outcome:
 def _analyse_src(src: Any, project: Any, cache: FactsCache | None) -> Outcome:
     from advisor.analysis.analyzer import analyze_file
 
+    timings = os.environ.get(TIMINGS_ENV)
+    started = time.perf_counter() if timings else 0.0
     facts = analyze_file(src, project)
+    if timings:
+        _record_timing(timings, src, time.perf_counter() - started)
     if isinstance(facts, FileError):
         return facts, []
     file_sups = _attach_suppressions(src, facts)
     if cache is not None:
         cache.put(src.display_path, src.digest, facts, file_sups)
     return facts, file_sups
+
+
+# bench/run.py's per-file figures: each analysed file's wall time, appended by whichever
+# process analysed it ("seconds<TAB>lines<TAB>path" per line). Not a user option.
+TIMINGS_ENV = "TREDDY_ADVISOR_TIMINGS"
+
+
+def _record_timing(target: str, src: Any, seconds: float) -> None:
+    line = f"{seconds:.4f}\t{src.text.count(chr(10))}\t{src.display_path}\n"
+    try:
+        with open(target, "a", encoding="utf-8") as fh:  # one short append per file
+            fh.write(line)
+    except OSError:
+        pass
 
 
 def _job_count(options: ScanOptions) -> int:
@@ -330,6 +359,12 @@ def _job_count(options: ScanOptions) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def _parallel(misses: list[Path], miss_bytes: int, options: ScanOptions) -> bool:
+    """Whether the misses are worth a process pool."""
+    jobs = min(_job_count(options), len(misses))
+    return jobs > 1 and (len(misses) >= PARALLEL_MIN_FILES or miss_bytes >= PARALLEL_MIN_BYTES)
 
 
 def _analyse(
@@ -343,8 +378,7 @@ def _analyse(
     if not misses:
         return
     jobs = min(_job_count(options), len(misses))
-    parallel = jobs > 1 and (len(misses) >= PARALLEL_MIN_FILES or miss_bytes >= PARALLEL_MIN_BYTES)
-    if not parallel:
+    if not _parallel(misses, miss_bytes, options):
         _init_worker(files, cache)
         for path in misses:
             src = (preloaded or {}).pop(path, None)
@@ -355,7 +389,9 @@ def _analyse(
     # Imported before the pool forks so that workers inherit libcst instead of importing it.
     import advisor.analysis.analyzer  # noqa: F401
 
-    chunk = max(1, min(16, len(misses) // (jobs * 4)))
+    # One file at a time while there are few enough for the round trips not to matter: the
+    # work is ordered largest first, and a chunk would hand one worker several large files.
+    chunk = 1 if len(misses) <= 4000 else max(1, min(16, len(misses) // (jobs * 4)))
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(files, cache)
     ) as pool:
