@@ -46,12 +46,178 @@ DJANGO_VERSION = "5.1.4"
 DJANGO_SDIST = f"Django-{DJANGO_VERSION}.tar.gz"
 DJANGO_SHA256 = "de450c09e91879fa5a307f696e57c851955c910a438a35e6b4c895e86bedc82a"
 
+# The OAuth-heavy corpus (issue 15): real OAuth/identity client sources, sdists from PyPI pinned by
+# version and sha256 (the same pins as the evaluation's tests/eval/corpus.toml), each unpacked whole
+# (tests included) under bench/work/src/oauth/pkgs/. Chosen for code the prefilter lets through:
+# the run prints the share of lines that need a parse.
+OAUTH_SDISTS = (
+    (
+        "spotipy",
+        "2.26.0",
+        "spotipy-2.26.0.tar.gz",
+        "df6a25d8209072efa8cea165608ee644884e3804f8762b6d8e06ca1a5c7f8a63",
+    ),
+    (
+        "tweepy",
+        "4.17.0",
+        "tweepy-4.17.0.tar.gz",
+        "c232e9fffa0b15b81d5ff8ec59d46af85e330285ffc3e64614d2418fb9af71b5",
+    ),
+    (
+        "Mastodon.py",
+        "2.3.3",
+        "mastodon_py-2.3.3.tar.gz",
+        "a3cda3db86d65809957c978aef8ac7fb3dfc93abfeda3f1c6bdef4c79090ab7b",
+    ),
+    (
+        "flask-dance",
+        "7.1.0",
+        "flask_dance-7.1.0.tar.gz",
+        "6d0510e284f3d6ff05af918849791b17ef93a008628ec33f3a80578a44b51674",
+    ),
+    (
+        "fastapi-sso",
+        "0.23.0",
+        "fastapi_sso-0.23.0.tar.gz",
+        "be2858b30603a6337ad59aba82049099f5536ebc1eb41b036ad498a95f06ce29",
+    ),
+    (
+        "django-oauth-toolkit",
+        "3.4.1",
+        "django_oauth_toolkit-3.4.1.tar.gz",
+        "c4de73c0765eed55a99ea0fa8433b20664dcc1f43930149cff569abed166c5c2",
+    ),
+    (
+        "azure-identity",
+        "1.27.0",
+        "azure_identity-1.27.0.tar.gz",
+        "6a4c50e25e8e9a47b324a95ad024897e56cb3c6241e0094e93b126a2bf71edc5",
+    ),
+    (
+        "django-auth-adfs",
+        "1.16.0",
+        "django_auth_adfs-1.16.0.tar.gz",
+        "2af853fcfc8365c9b43dbeda909c799798ad2aaf2d23ccbddd313066f3c0707d",
+    ),
+    (
+        "exchangelib",
+        "5.6.0",
+        "exchangelib-5.6.0.tar.gz",
+        "a65cffba3b4d1166347059e88b1f11eae9a9d70119c3ad9b33389d7258f6181c",
+    ),
+    (
+        "flask-oidc",
+        "2.4.0",
+        "flask_oidc-2.4.0.tar.gz",
+        "e72378fcea8f90ccab874836a61f1783092a900c965e52587c1307e38b2e2153",
+    ),
+    (
+        "google-auth",
+        "2.63.0",
+        "google_auth-2.63.0.tar.gz",
+        "f198b99dd49e81f96f54abce2c03d4dd28fb7e3c77702eb6ae1c5bf25435054c",
+    ),
+    (
+        "mozilla-django-oidc",
+        "5.0.2",
+        "mozilla_django_oidc-5.0.2.tar.gz",
+        "4e953dcd963c036daaa2ac42b5bb6ea89a1c6ea7be0387c2022a59aca2f83043",
+    ),
+    (
+        "intuit-oauth",
+        "1.2.7",
+        "intuit_oauth-1.2.7.tar.gz",
+        "7b32162d71f5d5f8185c859f53e8aa7006ce2eb2c4fc6c147a2cf01d98a0c4ea",
+    ),
+    (
+        "rauth",
+        "0.7.3",
+        "rauth-0.7.3.tar.gz",
+        "524cdbc1c28560eacfc9a9d40c59525eb8d00fdf07fbad86107ea24411477b0a",
+    ),
+    (
+        "sanction",
+        "0.4.1",
+        "sanction-0.4.1.tar.gz",
+        "3e41b24e28590a0dfed68eddd10e44fa01feb81812ffb49085ca764e51aea9fe",
+    ),
+    (
+        "schwab-py",
+        "1.5.1",
+        "schwab_py-1.5.1.tar.gz",
+        "6dce4bf671f0c3a74bf8486d114d3283261e125921fcc9abe9c25ff09e9116b0",
+    ),
+    (
+        "aioauth-client",
+        "0.30.1",
+        "aioauth_client-0.30.1.tar.gz",
+        "718b1f7f2030254902d7cad7f4980ae5b0b56755d2c3be7f6befef406948d425",
+    ),
+    (
+        "authomatic",
+        "1.3.0",
+        "authomatic-1.3.0.tar.gz",
+        "41e17f58d9a81a633f98ebc40290c2daf53211d5d8f693bc2d5ba923200b5bf0",
+    ),
+    (
+        "requests-oauth2client",
+        "1.8.0",
+        "requests_oauth2client-1.8.0.tar.gz",
+        "a550f18c41bae5082548257b8a4cd453da6315552f451fc81352c2aaa79b89b3",
+    ),
+    (
+        "slack_sdk",
+        "3.48.0",
+        "slack_sdk-3.48.0.tar.gz",
+        "e54389b4b9b221c9d57f1d98bc1e28f4918e4e0bc435cc5d430216cb1ab6ad7c",
+    ),
+    (
+        "social-auth-core",
+        "7.0.0",
+        "social_auth_core-7.0.0.tar.gz",
+        "196f24d693cd83c0a4c45a9c8b0adb9778a3f1254854909903ba9b93f5540935",
+    ),
+    (
+        "fief-client",
+        "0.20.0",
+        "fief_client-0.20.0.tar.gz",
+        "dbfb906d03c4a5402ceac5c843aa4708535fb6f5d5c1c4e263ec06fbbbc434d7",
+    ),
+    (
+        "fitbit",
+        "0.3.1",
+        "fitbit-0.3.1.tar.gz",
+        "ea09dc22bafccf5678c779dae93d6ed393a310847f9c7cb4a885f241312dde9b",
+    ),
+    (
+        "onelogin",
+        "4.0.1",
+        "onelogin-4.0.1.tar.gz",
+        "05e168ca50a525fec6be931ddff65a775baf0ec995018d7b575a35d582d54c54",
+    ),
+    (
+        "twitchAPI",
+        "4.5.0",
+        "twitchapi-4.5.0.tar.gz",
+        "06849800c5931d6b6e5d817a2ada7a18d55fa0d0af1dc3109ea6c699a71f8db7",
+    ),
+    (
+        "python-youtube",
+        "0.9.9",
+        "python_youtube-0.9.9.tar.gz",
+        "57ff82d04d3ee91397edd3a74eee0bef52cdb251f9899177298d589a6c149e55",
+    ),
+)
+
 # The grep baseline looks for the same words as the analyzer's first prefilter stage.
 GREP_WORDS = (
     "oauth|client_secret|client_id|grant_type|fetch_token|token_url|access_token|refresh_token|"
     "authorization|basic|msal|authlib|token_endpoint|response_type|code_challenge|"
     "insecure_transport|acquire_token|clientsecret|client_credential"
 )
+
+# Issue 15's targets on the OAuth-heavy corpus.
+OAUTH_TARGETS = {"cold_vs_bandit": 0.3, "peak_mib": 400.0, "s_per_kloc": 1.0}
 
 # The issue's targets, as ratios on Django's django/ package and absolute pre-commit times.
 TARGETS = {
@@ -124,20 +290,24 @@ _TIME_FIELDS = {
 }
 
 
-def run_timed(cmd: Sequence[str], cwd: Path, time_bin: str | None) -> Run:
+def run_timed(
+    cmd: Sequence[str], cwd: Path, time_bin: str | None, env: dict[str, str] | None = None
+) -> Run:
     """Run one command to completion; wall time from here, CPU and memory from time(1)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
         report = Path(tf.name)
     full = [time_bin, "-v", "-o", str(report), *cmd] if time_bin else list(cmd)
     start = time.perf_counter()
     if time_bin:
-        proc = subprocess.run(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.run(
+            full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
         wall = time.perf_counter() - start
         values = _parse_time_report(report.read_text(errors="replace"))
         cpu, peak = values.get("user", 0.0) + values.get("sys", 0.0), int(values.get("rss", 0))
     else:  # no time(1): rusage of the child from the kernel
         proc_handle = subprocess.Popen(
-            full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
         )
         _, raw_status, usage = os.wait4(proc_handle.pid, 0)
         wall = time.perf_counter() - start
@@ -260,6 +430,67 @@ def prepare_stdlib() -> tuple[Path, str]:
     return root, f"Python {version}, sha256 of the copied files {digest.hexdigest()[:16]}"
 
 
+def prepare_oauth() -> tuple[Path, str]:
+    """The OAuth-heavy corpus: every pinned sdist of OAUTH_SDISTS unpacked under one directory."""
+    root = SOURCES / "oauth"
+    pkgs = root / "pkgs"
+    pins = hashlib.sha256("".join(sha for *_, sha in OAUTH_SDISTS).encode()).hexdigest()
+    marker = root / ".bench-sha256"
+    if not (marker.exists() and marker.read_text().strip() == pins):
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        missing = [
+            (name, version)
+            for name, version, filename, sha in OAUTH_SDISTS
+            if not (DOWNLOADS / filename).exists() or sha256_of(DOWNLOADS / filename) != sha
+        ]
+        if missing:
+            print(f"downloading {len(missing)} OAuth client sdists from PyPI ...", flush=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "--no-build-isolation",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                    "-d",
+                    str(DOWNLOADS),
+                    *(f"{name}=={version}" for name, version in missing),
+                ],
+                check=True,
+            )
+        if root.exists():
+            shutil.rmtree(root)
+        pkgs.mkdir(parents=True)
+        for _, _, filename, sha in OAUTH_SDISTS:
+            archive = DOWNLOADS / filename
+            actual = sha256_of(archive)
+            if actual != sha:
+                raise SystemExit(f"{filename}: sha256 {actual} is not the pinned {sha}")
+            with tarfile.open(archive) as tf:
+                tf.extractall(pkgs, filter="data")
+        marker.write_text(pins + "\n")
+    _own_repository(root)
+    return root, f"{len(OAUTH_SDISTS)} OAuth client sdists (sha256 of the pins {pins[:16]}...)"
+
+
+def prefilter_share(files: list[Path]) -> tuple[int, int]:
+    """(files, lines) that the analyzer's prefilter lets through to a parse."""
+    from advisor.analysis.analyzer import skip_reason
+
+    n = lines = 0
+    for path in files:
+        data = path.read_bytes()
+        if skip_reason(data) is None:
+            n += 1
+            lines += data.count(b"\n")
+    return n, lines
+
+
 def _own_repository(root: Path) -> None:
     # bench/work/ is gitignored by this repository; an unpacked corpus is a project of its own
     # (as a checkout would be), so that no tool applies this repository's ignore rules to it.
@@ -298,6 +529,27 @@ def prepare_venv() -> None:
     subprocess.run([*pip, str(BENCH_DIR.parent)], check=True)  # dependencies, first time
     subprocess.run([*pip, "--force-reinstall", "--no-deps", str(BENCH_DIR.parent)], check=True)
     _BIN = python.parent
+
+
+SEMGREP_VENV = WORK / "venv-semgrep"
+SEMGREP_RULES = BENCH_DIR / "semgrep-oauth.yml"
+
+
+def prepare_semgrep() -> str | None:
+    """Semgrep from PyPI in a virtualenv of its own (it pins its own click); None if it fails."""
+    exe = SEMGREP_VENV / "bin" / "semgrep"
+    if not exe.exists():
+        print(f"installing semgrep into {SEMGREP_VENV} ...", flush=True)
+        made = subprocess.run([sys.executable, "-m", "venv", "--clear", str(SEMGREP_VENV)])
+        pip = [str(SEMGREP_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        if made.returncode != 0 or subprocess.run([*pip, "semgrep"]).returncode != 0:
+            print("  semgrep could not be installed: it is left out", flush=True)
+            return None
+    probe = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print(f"  semgrep does not run here: {probe.stderr.strip()[:200]}", flush=True)
+        return None
+    return str(exe)
 
 
 def ensure_tools() -> dict[str, str]:
@@ -484,6 +736,184 @@ def bench_corpus(
         flush=True,
     )
     return result
+
+
+# --- the OAuth-heavy corpus: paired runs -----------------------------------------------------
+
+
+@dataclass
+class OAuthResult:
+    description: str
+    files: int
+    lines: int
+    past_files: int
+    past_lines: int
+    measures: dict[str, Measure] = field(default_factory=dict)
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    worst: list[dict[str, float | int | str]] = field(default_factory=list)
+    over_budget: int = 0
+    summary: dict = field(default_factory=dict)
+
+
+def bench_oauth(
+    root: Path, description: str, repeat: int, time_bin: str | None, semgrep: str | None
+) -> OAuthResult:
+    """treddy-advisor cold (findings, fixability, JSON report) against Bandit, Ruff and Semgrep.
+
+    Runs are paired: each repetition runs every tool once, one after the other, and a ratio is
+    taken within each repetition; the report gives the median of those ratios, so that a change
+    of the machine's speed between repetitions moves both sides of a ratio alike.
+    """
+    target = "pkgs"
+    files = python_files(root / target)
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    past_files, past_lines = prefilter_share(files)
+    result = OAuthResult(description, len(files), lines, past_files, past_lines)
+    print(
+        f"\n== oauth: {description}\n   {len(files)} files, {lines} lines; past the prefilter "
+        f"{past_files} files, {past_lines} lines ({past_lines / max(lines, 1):.0%} of the lines)",
+        flush=True,
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = OUT / "oauth-treddy.json"
+    ta = which("treddy-advisor")
+    assert ta is not None
+    treddy = [ta, "check", target, "--isolated", "--no-cache", "--exit-zero", "-q"]
+    treddy += ["--format", "json", "-o", str(report)]
+    commands: dict[str, tuple[list[str], tuple[int, ...]]] = {
+        "treddy cold (--no-cache, JSON)": (treddy, (0,)),
+        "bandit -r -q": (
+            [
+                which("bandit") or "bandit",
+                "-r",
+                "-q",
+                target,
+                "-f",
+                "json",
+                "-o",
+                str(OUT / "oauth-bandit.json"),
+            ],
+            (0, 1),
+        ),
+        "ruff check --no-cache --select S": (
+            [
+                which("ruff") or "ruff",
+                "check",
+                "--no-cache",
+                "--isolated",
+                "--select",
+                "S",
+                "--exit-zero",
+                "-q",
+                target,
+            ],
+            (0,),
+        ),
+    }
+    if semgrep is not None:
+        commands["semgrep (5 local rules)"] = (
+            [
+                semgrep,
+                "scan",
+                "--config",
+                str(SEMGREP_RULES),
+                "--metrics=off",
+                "--disable-version-check",
+                "--no-git-ignore",  # each corpus has an empty .git: git would list no file
+                "--quiet",
+                "--json",
+                "-o",
+                str(OUT / "oauth-semgrep.json"),
+                target,
+            ],
+            (0, 1),
+        )
+    timings: list[Path] = []
+    for i in range(repeat):
+        for name, (cmd, ok) in commands.items():
+            m = result.measures.setdefault(name, Measure(name))
+            env = None
+            if name.startswith("treddy"):
+                timings.append(OUT / f"oauth-timings-{i}.tsv")
+                timings[-1].unlink(missing_ok=True)
+                env = {**os.environ, "TREDDY_ADVISOR_TIMINGS": str(timings[-1])}
+            m.load.append(os.getloadavg()[0])
+            run = run_timed(cmd, root, time_bin, env)
+            if run.status not in ok:
+                raise SystemExit(f"{name}: {' '.join(cmd)} exited with {run.status}")
+            m.runs.append(run)
+            print(
+                f"  [{i + 1}/{repeat}] {name:<32} {run.wall:8.2f} s wall {run.cpu:8.2f} s cpu "
+                f"{run.peak_kib / 1024:7.1f} MiB  (load {m.load[-1]:.2f})",
+                flush=True,
+            )
+    cold = result.measures["treddy cold (--no-cache, JSON)"]
+    for name, m in result.measures.items():
+        if m is not cold:
+            result.ratios[name] = [a.wall / b.wall for a, b in zip(cold.runs, m.runs, strict=True)]
+    result.summary = json.loads(report.read_text())["summary"]
+    # per file: the median over the runs of its analysis time (whichever worker ran it)
+    per_file: dict[str, list[float]] = {}
+    sizes: dict[str, int] = {}
+    for path in timings:
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            secs, n, name = line.split("\t", 2)
+            per_file.setdefault(name, []).append(float(secs))
+            sizes[name] = int(n)
+    rows = [
+        {
+            "path": name,
+            "lines": sizes[name],
+            "seconds": statistics.median(secs),
+            "s_per_kloc": statistics.median(secs) / max(sizes[name], 1) * 1000,
+        }
+        for name, secs in per_file.items()
+    ]
+    result.over_budget = sum(1 for r in rows if r["s_per_kloc"] > 1.0 and r["lines"] >= 100)
+    result.worst = sorted(
+        (r for r in rows if r["lines"] >= 100), key=lambda r: -float(r["s_per_kloc"])
+    )[:10]
+    return result
+
+
+def print_oauth(o: OAuthResult) -> dict[str, float]:
+    print(f"\noauth: {o.description}")
+    print(
+        f"  {o.files} .py files, {o.lines} lines; {o.past_files} files and {o.past_lines} lines "
+        f"({o.past_lines / max(o.lines, 1):.0%}) past the prefilter; treddy-advisor parsed "
+        f"{o.summary.get('files_parsed')}, {o.summary.get('findings')} findings "
+        f"({o.summary.get('fixable')} fixable), {o.summary.get('errors')} file errors"
+    )
+    print(f"  {'command':<34} {'best s':>8} {'median s':>9} {'cpu s':>8} {'peak MiB':>9}  load")
+    for name, m in o.measures.items():
+        loads = ", ".join(f"{x:.1f}" for x in m.load)
+        print(f"  {name:<34} {m.best:8.2f} {m.median:9.2f} {m.cpu:8.2f} {m.peak_mib:9.1f}  {loads}")
+    figures: dict[str, float] = {}
+    for name, values in o.ratios.items():
+        med = statistics.median(values)
+        figures[f"cold_vs_{name.split()[0]}"] = med
+        each = ", ".join(f"{v:.3f}" for v in values)
+        print(f"  treddy cold / {name}: median {med:.3f} of paired runs ({each})")
+    cold = o.measures["treddy cold (--no-cache, JSON)"]
+    figures["peak_mib"] = cold.peak_mib
+    figures["files_over_1s_per_kloc"] = o.over_budget
+    bandit = figures.get("cold_vs_bandit", float("inf"))
+    print(
+        f"  targets (issue 15): cold <= {OAUTH_TARGETS['cold_vs_bandit']} x Bandit: {bandit:.3f} "
+        f"({'met' if bandit <= OAUTH_TARGETS['cold_vs_bandit'] else 'MISSED'}); peak memory "
+        f"<= {OAUTH_TARGETS['peak_mib']:.0f} MiB: {cold.peak_mib:.0f} "
+        f"({'met' if cold.peak_mib <= OAUTH_TARGETS['peak_mib'] else 'MISSED'}); files of >= 100 "
+        f"lines over 1 s per 1,000 lines: {o.over_budget} "
+        f"({'met' if not o.over_budget else 'MISSED'})"
+    )
+    print("  worst files (analysis only, median of the runs; seconds per 1,000 lines):")
+    for r in o.worst:
+        print(
+            f"    {r['s_per_kloc']:7.2f} s/kloc  {r['seconds']:7.2f} s  {r['lines']:6} lines  {r['path']}"
+        )
+    return figures
 
 
 # --- pre-commit: one file, a whole process --------------------------------------------------
@@ -824,7 +1254,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         help="repetitions of each pre-commit run (default 9, quick 5)",
     )
-    parser.add_argument("--skip-stdlib", action="store_true", help="only Django")
+    parser.add_argument("--skip-stdlib", action="store_true", help="no standard library")
+    parser.add_argument(
+        "--skip-oauth", action="store_true", help="no OAuth-heavy corpus (--quick skips it too)"
+    )
+    parser.add_argument(
+        "--oauth-only",
+        action="store_true",
+        help="only the OAuth-heavy corpus against Bandit, Ruff and Semgrep (paired runs)",
+    )
     parser.add_argument(
         "--no-venv",
         action="store_true",
@@ -849,6 +1287,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {env['python']}, {env['cpus']} CPUs, load average {env['load_start']}, "
         f"tools: {versions}"
     )
+
+    oauth: OAuthResult | None = None
+    if args.oauth_only or not (args.quick or args.skip_oauth):
+        semgrep = prepare_semgrep()
+        if semgrep is not None:
+            out = subprocess.run([semgrep, "--version"], capture_output=True, text=True).stdout
+            versions["semgrep"] = out.strip()
+        oauth_root, described = prepare_oauth()
+        oauth = bench_oauth(oauth_root, described, args.repeat or 3, time_bin, semgrep)
+    if args.oauth_only:
+        assert oauth is not None
+        print("\n==================== summary ====================")
+        figures = print_oauth(oauth)
+        env["load_end"] = os.getloadavg()
+        env["seconds"] = round(time.time() - started)
+        print(f"\nload average at the end {env['load_end']}; the whole run took {env['seconds']} s")
+        _write_results({"environment": env, "oauth": _oauth_json(oauth, figures)})
+        return 0
 
     corpora = []
     django = prepare_django()
@@ -882,6 +1338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print("\n==================== summary ====================")
     figures = {c.name: print_corpus(c) for c in corpora}
+    oauth_figures = print_oauth(oauth) if oauth is not None else None
     print("\npre-commit (one file, whole process):")
     for name, m in precommit.items():
         print(
@@ -943,29 +1400,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return "MISSED (met with --daemon)" if with_daemon.get(key) else "MISSED"
 
     print("targets on Django: " + ", ".join(f"{k} {said(k, ok)}" for k, ok in verdict.items()))
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "results.json").write_text(
-        json.dumps(
-            {
-                "environment": env,
-                "corpora": [
-                    {
-                        **{k: v for k, v in asdict(c).items() if k != "measures"},
-                        "measures": {n: asdict(m) for n, m in c.measures.items()},
-                        "figures": figures[c.name],
-                    }
-                    for c in corpora
-                ],
-                "precommit": {n: asdict(m) for n, m in precommit.items()},
-                "targets": TARGETS,
-                "met": verdict,
-                "met_with_daemon": with_daemon,
-            },
-            indent=2,
-        )
+    _write_results(
+        {
+            "environment": env,
+            "corpora": [
+                {
+                    **{k: v for k, v in asdict(c).items() if k != "measures"},
+                    "measures": {n: asdict(m) for n, m in c.measures.items()},
+                    "figures": figures[c.name],
+                }
+                for c in corpora
+            ],
+            "oauth": _oauth_json(oauth, oauth_figures) if oauth is not None else None,
+            "precommit": {n: asdict(m) for n, m in precommit.items()},
+            "targets": TARGETS,
+            "met": verdict,
+            "met_with_daemon": with_daemon,
+        }
     )
-    print(f"results written to {WORK / 'results.json'}")
     return 0
+
+
+def _oauth_json(o: OAuthResult, figures: dict[str, float] | None) -> dict:
+    return {
+        **{k: v for k, v in asdict(o).items() if k != "measures"},
+        "measures": {n: asdict(m) for n, m in o.measures.items()},
+        "figures": figures,
+        "targets": OAUTH_TARGETS,
+    }
+
+
+def _write_results(doc: dict) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "results.json").write_text(json.dumps(doc, indent=2))
+    print(f"results written to {WORK / 'results.json'}")
 
 
 if __name__ == "__main__":
