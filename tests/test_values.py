@@ -298,3 +298,28 @@ def test_a_string_literal_has_the_value_python_gives_it(body: str, prefix: str, 
     if isinstance(expected, bytes):
         expected = expected.decode("latin-1")
     assert _string_value(node) == expected
+
+
+def test_a_none_assigned_on_one_branch_leaves_the_value_of_the_other_path():
+    from advisor.analysis.analyzer import analyze_text
+
+    facts = analyze_text(
+        textwrap.dedent(
+            """
+            import requests
+
+            def token(sess, method, cid, secret, code):
+                data = {"clientId": cid, "clientSecret": secret, "code": code,
+                        "grantType": "authorization_code"}
+                params = None
+                if method == "GET":
+                    params = data
+                    data = None
+                return sess.request(method, "https://api.example.com/v1.0/oauth2/userAccessToken",
+                                    params=params, json=data)
+            """
+        ),
+        "dingtalk.py",
+    )
+    [u] = facts.usages
+    assert u.flow == "authorization_code"

@@ -365,6 +365,14 @@ class Evaluator:
                     before = [b for b in bindings if b.seq < seq_at]
                     # a name used in a loop may be bound later in the source: take the last
                     chosen = before[-1] if before else bindings[-1]
+                    if (
+                        len(before) > 1
+                        and before[-1].kind == "assign"
+                        and _is_none_literal(before[-1].value)
+                        and self._conditional(before[-1], at)
+                    ):
+                        # `if method == "GET": data = None`: the value on the other path
+                        chosen = before[-2]
                 else:
                     chosen = bindings[-1]
                 if name in info.params and not [b for b in bindings if b.seq < seq_at]:
@@ -1283,7 +1291,25 @@ def _is_property(fn: cst.FunctionDef) -> bool:
     return False
 
 
+# id(function) -> (function, its return statements): a function is inlined at every call of
+# it, so its body is walked once. The function is kept with its entry, so an id is never
+# reused while the entry lives; the table is bounded.
+_RETURNS: dict[int, tuple[cst.FunctionDef, list[cst.Return]]] = {}
+_RETURNS_MAX = 4096
+
+
 def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
+    hit = _RETURNS.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    found = _find_returns(fn)
+    if len(_RETURNS) >= _RETURNS_MAX:
+        _RETURNS.clear()
+    _RETURNS[id(fn)] = (fn, found)
+    return found
+
+
+def _find_returns(fn: cst.FunctionDef) -> list[cst.Return]:
     found: list[cst.Return] = []
 
     class _V(cst.CSTVisitor):

@@ -28,6 +28,7 @@ from advisor.analysis.values import (
     known_str,
 )
 from advisor.detectors.common import (
+    GRANT_FLOWS,
     AuthEvidence,
     auth_from_headers,
     auth_from_url,
@@ -393,9 +394,11 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
             if fn is not None:
                 fns[id(fn)] = fn
     for fn in fns.values():
-        span = ctx.span(fn)
+        # a usage already found in this function (by name: positions of a large class cost
+        # more than its analysis)
+        name = ctx.context_name(fn.body) or ""
         if any(
-            u.path == ctx.path and span.line <= u.span.line <= span.end_line
+            u.path == ctx.path and (u.context == name or (u.context or "").startswith(name + "."))
             for u in ctx.facts.usages
         ):
             continue
@@ -611,16 +614,17 @@ def _through_wrappers(ctx: ModuleContext, site: cst.Call, target: FuncRef) -> No
     if not chains:
         return
     pos, kw, _ = ctx.ev.eval_args(site, {}, 0)
-    bound = owner.bind_env(target, pos, kw)
-    # the callee on its own: parameters unbound (a default is the caller's choice too)
-    params = [*target.func.params.posonly_params, *target.func.params.params]
-    unbound = {}
-    if target.receiver is not None and params:
-        unbound[(id(target.func), params[0].name.value)] = target.receiver
+    supplies = _carries_protocol(pos, kw) or _has_defaults(target.func)
+    bound: dict | None = None
     for chain in chains:
         sink, sink_ev = chain[-1]
-        if _decided(_run_chain(chain, unbound)):
+        below = _below(owner, target, chain)
+        if below == "decided":
             continue  # the grant is fixed below this site: reported where it is fixed
+        if below == "none" and not supplies:
+            continue  # no protocol field below, and this site passes none
+        if bound is None:
+            bound = owner.bind_env(target, pos, kw)
         classified = _classify_call(_run_chain(chain, bound))
         if classified is None:
             continue
@@ -711,11 +715,80 @@ def _protocol_grant(fields: _Fields) -> str | None:
     return None
 
 
-def _decided(v: V | None) -> bool:
-    classified = _classify_call(v) if v is not None else None
-    if classified is None:
-        return False
-    return bool(_protocol_grant(_request_fields(classified[1])))
+def _below(owner: Evaluator, target: FuncRef, chain: Chain) -> str:
+    """What the request at the end of ``chain`` is with the callee's parameters unbound (a
+    default is the caller's choice too): "decided" (a known grant), "open" (protocol fields
+    whose grant a caller may decide) or "none". Memoised per callee and chain."""
+    memo: dict[tuple[int, int], str] = owner.__dict__.setdefault("_chain_below", {})
+    key = (id(target.func), id(chain))
+    known = memo.get(key)
+    if known is not None:
+        return known
+    params = [*target.func.params.posonly_params, *target.func.params.params]
+    unbound = {}
+    if target.receiver is not None and params:
+        unbound[(id(target.func), params[0].name.value)] = target.receiver
+    classified = _classify_call(_run_chain(chain, unbound))
+    grant = _protocol_grant(_request_fields(classified[1])) if classified is not None else None
+    known = "decided" if grant else "open" if grant == "" else "none"
+    memo[key] = known
+    return known
+
+
+def _has_defaults(fn: cst.FunctionDef) -> bool:
+    """A parameter default that may be a protocol field: ``grant_type="client_credentials"``."""
+    for p in (*fn.params.params, *fn.params.kwonly_params):
+        if p.default is None:
+            continue
+        if p.name.value in _PROTOCOL_FIELDS:
+            return True
+        if isinstance(p.default, cst.SimpleString) and p.default.raw_value in GRANT_NAMES:
+            return True
+    return False
+
+
+GRANT_NAMES = frozenset(GRANT_FLOWS)
+_PROTOCOL_FIELDS = {
+    "grant_type",
+    "grantType",
+    "code",
+    "redirect_uri",
+    "client_id",
+    "clientId",
+    "client_secret",
+    "refresh_token",
+    "response_type",
+    "device_code",
+}
+
+
+def _carries_protocol(pos: tuple[V, ...], kw: dict[str, V]) -> bool:
+    """Could these arguments turn a request into a token request? (protocol fields in them)"""
+    if any(k in _PROTOCOL_FIELDS for k in kw):
+        return True
+    # Only what is written here can decide a grant here: a parameter, an attribute or an
+    # unknown value passed on is decided by whoever supplies it, and analysed there.
+    for v in (*pos, *kw.values()):
+        if isinstance(v, CallV) and len(v.pos) == 1 and not v.kw:
+            v = v.pos[0]  # FetchOptions(...) / serialize(body): what it wraps
+        if isinstance(v, CallV):
+            if _carries_protocol(v.pos, {k: x for k, x in v.kw.items() if not k.startswith("@")}):
+                return True
+            continue
+        if isinstance(v, (DictV, SeqV)):
+            fields = form_fields(v)
+            if fields is None:
+                continue
+            if _PROTOCOL_FIELDS & set(fields.items):
+                return True
+            nested = [i for i in fields.items.values() if isinstance(i, (DictV, SeqV, CallV))]
+            if nested and _carries_protocol(tuple(nested), {}):
+                return True
+        elif isinstance(v, Text):
+            shown = v.display()
+            if any(f in shown for f in _PROTOCOL_FIELDS):
+                return True
+    return False
 
 
 def _run_chain(chain: Chain, env: dict) -> V | None:
