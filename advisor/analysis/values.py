@@ -232,6 +232,7 @@ QUOTERS = {"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.quote", "url
 # 16 reaches a Basic header built by a method wrapper around a module helper from attributes
 # set in __init__ (spotipy); the bound keeps pathological code cheap.
 MAX_DEPTH = 16
+MAX_FOREIGN_BASES = 6
 
 
 def _string_value(node: cst.SimpleString) -> str | None:
@@ -993,15 +994,30 @@ class Evaluator:
         return BoundAttr(obj, attr, e)
 
     def _foreign_bases(self, cls: cst.ClassDef) -> list[tuple[cst.ClassDef, Evaluator]]:
-        """Base classes defined in other modules of the project, nearest first."""
+        """Base classes defined in other modules of the project, nearest first.
+
+        At most ``MAX_FOREIGN_BASES`` of them: a generated client mixing in a hundred API
+        classes would parse a hundred modules for one attribute; past the bound the
+        attribute is not found (unknown), never guessed.
+        """
         if self.class_resolver is None:
             return []
+        memo: dict[int, list[tuple[cst.ClassDef, Evaluator]]] = self.__dict__.setdefault(
+            "_foreign_base_memo", {}
+        )
+        if id(cls) in memo:
+            return memo[id(cls)]
         out: list[tuple[cst.ClassDef, Evaluator]] = []
+        memo[id(cls)] = out
         for klass in self._mro(cls):
+            if len(out) >= MAX_FOREIGN_BASES:
+                break
             for base_arg in klass.bases:
                 base = _unsubscripted(base_arg.value)
                 if isinstance(base, cst.Name) and base.value in self.idx.classes:
                     continue
+                if len(out) >= MAX_FOREIGN_BASES:
+                    break
                 q = self.idx.imports.resolve(base)
                 found = self.class_resolver(q) if q else None
                 if found is not None and found[0] is not cls:

@@ -248,9 +248,11 @@ def _template_methods(ctx: ModuleContext) -> None:
     """
     for info in ctx.index.classes.values():
         cls = info.node
-        overrides = {n: m for n, m in info.methods.items() if n != "__init__"}
+        overrides = {
+            n: m for n, m in info.methods.items() if n != "__init__" and _names_protocol(ctx, m)
+        }
         if not overrides or not cls.bases:
-            continue
+            continue  # no override that could supply a request's fields or credentials
         obj = ctx.ev.self_value(cls, 0)
         for bcls, bev in _base_classes(ctx.ev, cls):
             binfo = bev.idx.class_of_node.get(id(bcls))
@@ -263,6 +265,17 @@ def _template_methods(ctx: ModuleContext) -> None:
                 if not hooks:
                     continue
                 _template_request(ctx, bev, bcls, sender, obj, [overrides[h] for h in hooks])
+
+
+_HOOK_WORDS = re.compile(
+    r"grant_type|client_id|client_secret|redirect_uri|refresh_token|code_verifier|"
+    r"response_type|assertion|Authorization|Basic|auth|secret",
+)
+
+
+def _names_protocol(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
+    """Could this method supply a request's fields or credentials? (a cheap text test)"""
+    return _HOOK_WORDS.search(cst.Module([]).code_for_node(fn)) is not None
 
 
 def _base_classes(ev: Evaluator, cls: cst.ClassDef) -> list[tuple[cst.ClassDef, Evaluator]]:
