@@ -729,3 +729,119 @@ def test_an_authorization_url_opened_elsewhere_is_reported_once_where_it_is_buil
     assert [(u.context, u.operation) for u in us] == [
         ("SpotifyOAuth.get_authorize_url", "authorization_url")
     ]
+
+
+def test_sender_chosen_at_runtime_and_grant_from_a_class_constant_mapping():
+    us = usages_of(
+        """
+        import requests
+
+        class Client:
+            GRANTS = {"app": "client_credentials", "refresh": "refresh_token"}
+
+            def __init__(self, cid, secret, post=None):
+                self.http = requests.Session()
+                self._post = post
+                self.cid, self.secret = cid, secret
+
+            def app_token(self, url):
+                body = {"grant_type": self.GRANTS["app"]}
+                return (self._post or self.http.post)(url, data=body, auth=(self.cid, self.secret))
+
+            def send(self, method, url, **kw):
+                return getattr(self.http, method.lower())(url, **kw)
+
+            def refresh(self, url, rt):
+                return self.send("POST", url, data={"grant_type": self.GRANTS["refresh"],
+                                                    "refresh_token": rt})
+        """
+    )
+    got = sorted((u.context, u.flow) for u in us)
+    assert got == [("Client.app_token", "client_credentials"), ("Client.refresh", "refresh_token")]
+
+
+def test_grant_from_an_enum_member_of_another_module(tmp_path, monkeypatch):
+    result = scan(
+        tmp_path,
+        monkeypatch,
+        {
+            "sdk/__init__.py": "",
+            "sdk/enums.py": """
+                from enum import Enum
+
+                class GrantType(str, Enum):
+                    CLIENT_CREDENTIALS = "client_credentials"
+                    REFRESH_TOKEN = "refresh_token"
+                """,
+            "sdk/auth.py": """
+                import httpx
+                from sdk.enums import GrantType
+
+                def token(url, cid, secret):
+                    return httpx.post(url, data={"grant_type": GrantType.CLIENT_CREDENTIALS},
+                                      auth=(cid, secret))
+                """,
+        },
+    )
+    [u] = [u for u in result.usages if u.path == "sdk/auth.py"]
+    assert (u.flow, u.client_auth) == ("client_credentials", "basic")
+
+
+def test_auth_from_a_method_returning_basic_auth_and_an_empty_client_id():
+    us = usages_of(
+        """
+        import requests
+        from requests.auth import HTTPBasicAuth
+
+        class Api:
+            def _creds(self):
+                return HTTPBasicAuth(self.cid, self.secret)
+
+            def token(self, url):
+                return requests.post(url, data={"grant_type": "client_credentials"},
+                                     auth=self._creds())
+
+            def token2(self, url):
+                return requests.post(url, data={"grant_type": "client_credentials"},
+                                     auth=("", self.secret))
+        """
+    )
+    assert sorted((u.context, u.client_auth) for u in us) == [
+        ("Api.token", "basic"),
+        ("Api.token2", "basic"),
+    ]
+
+
+def test_client_class_chosen_by_a_conditional():
+    us = usages_of(
+        """
+        import httpx
+
+        def token(url, cid, secret, use_async=False):
+            klass = httpx.AsyncClient if use_async else httpx.Client
+            client = klass()
+            return client.post(url, data={"grant_type": "client_credentials"},
+                               auth=(cid, secret))
+        """
+    )
+    [u] = us
+    assert (u.flow, u.client_auth) == ("client_credentials", "basic")
+
+
+def test_token_kind_constants_and_enums_are_silent():
+    us = usages_of(
+        """
+        import enum
+
+        class TokenType(enum.Enum):
+            ACCESS_TOKEN = "access_token"
+            REFRESH_TOKEN = "refresh_token"
+
+        GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
+        LAZY = {"refresh_token": "sdk.tokens.refresh"}
+
+        def describe(kind):
+            return {"grant_type": kind.value, "label": "Grant"}
+        """
+    )
+    assert us == []
