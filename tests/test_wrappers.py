@@ -845,3 +845,37 @@ def test_token_kind_constants_and_enums_are_silent():
         """
     )
     assert us == []
+
+
+def test_a_servers_tests_posting_to_its_own_token_view_are_silent():
+    us = usages_of(
+        """
+        from django.test import TestCase
+        from django.urls import reverse
+        from fastapi.testclient import TestClient
+        from rest_framework.test import APITestCase
+
+        from app import app
+
+        class TokenViewTest(TestCase):
+            def test_client_credentials(self):
+                resp = self.client.post(reverse("oauth2_provider:token"),
+                                        data={"grant_type": "client_credentials",
+                                              "client_id": "abc", "client_secret": "x"})
+                self.assertEqual(resp.status_code, 200)
+
+        class ApiTokenTest(APITestCase):
+            def test_password(self):
+                self.client.post("/o/token/", {"grant_type": "password", "username": "u"})
+
+        def test_fastapi_token():
+            client = TestClient(app)
+            client.post("/token", data={"grant_type": "client_credentials"})
+
+        def test_flask_token(flask_app):
+            with flask_app.test_client() as c:
+                c.post("/oauth/token", data={"grant_type": "refresh_token"})
+        """,
+        "tests/test_token_views.py",
+    )
+    assert us == []

@@ -86,10 +86,37 @@ SESSION_CLASSES = {
 }
 
 
+# Test clients of web frameworks: a request to the project's own views, never to a provider.
+TEST_CLIENT_CLASSES = {
+    "django.test.Client",
+    "django.test.client.Client",
+    "rest_framework.test.APIClient",
+    "starlette.testclient.TestClient",
+    "fastapi.testclient.TestClient",
+    "httpx.ASGITransport",
+}
+TEST_CASE_ROOTS = ("django.test", "rest_framework.test", "flask_testing", "unittest")
+
+
+def _framework_test_client(recv: V | None) -> bool:
+    """``self.client`` of a Django/DRF test case, ``TestClient(app)``, ``app.test_client()``."""
+    if isinstance(recv, CallV):
+        if recv.qualname in TEST_CLIENT_CLASSES:
+            return True
+        return recv.method == "test_client"
+    if isinstance(recv, BoundAttr) and recv.attr in ("client", "api_client"):
+        owner = recv.receiver
+        base = owner.qualname if isinstance(owner, CallV) else None
+        return bool(base) and base.startswith(TEST_CASE_ROOTS)  # type: ignore[union-attr]
+    return False
+
+
 def _classify_call(v: V) -> tuple[str, dict[str, V], CallV | None] | None:
     """(library, bound arguments, session object) of an HTTP call, or None."""
     if not isinstance(v, CallV):
         return None
+    if _framework_test_client(v.receiver):
+        return None  # a server's tests posting to its own token view
     q = v.qualname
     if q:
         mod, _, fn = q.rpartition(".")
@@ -421,8 +448,11 @@ def _protocol_payloads(ctx: ModuleContext) -> None:
             name = _call_name(call)
             if name is None or name in _TRANSFORMERS or name in _LOGGING:
                 continue
-            if _library_method(ctx.value(call.func)):
+            func_v = ctx.value(call.func)
+            if _library_method(func_v):
                 continue  # a library object's own method: its detector knows what it does
+            if isinstance(func_v, BoundAttr) and _framework_test_client(func_v.receiver):
+                continue
             for value in _call_payload_candidates(ctx, call):
                 payload = _payload_in(value)
                 if payload is not None and _grant_is_parameter_of(payload, fn):

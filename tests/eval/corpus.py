@@ -102,7 +102,9 @@ def download(pkg: Package) -> None:
     if pkg.archive.exists() and sha256_of(pkg.archive) == pkg.sha256:
         return
     DOWNLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    binary_choice = ["--no-binary", ":all:"] if pkg.kind == "sdist" else ["--only-binary", ":all:"]
+    # the sdist of this package only: its build dependencies may come as wheels (building
+    # them from source too, as ``:all:`` asks, fails for some, e.g. maturin)
+    binary_choice = ["--no-binary", pkg.name] if pkg.kind == "sdist" else ["--only-binary", ":all:"]
     cmd = [
         sys.executable,
         "-m",
