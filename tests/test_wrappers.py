@@ -879,3 +879,29 @@ def test_a_servers_tests_posting_to_its_own_token_view_are_silent():
         "tests/test_token_views.py",
     )
     assert us == []
+
+
+def test_an_override_that_extends_its_base_with_super():
+    us = usages_of(
+        """
+        import requests
+
+        class BaseOAuth2:
+            def refresh_token_params(self, token):
+                return {"grant_type": "refresh_token", "refresh_token": token}
+
+            def refresh_token(self, token):
+                return requests.post(self.url, data=self.refresh_token_params(token))
+
+        class AzureAD(BaseOAuth2):
+            def refresh_token_params(self, token):
+                params = super().refresh_token_params(token)
+                params["client_secret"] = self.secret
+                return params
+        """
+    )
+    got = sorted((u.context, u.flow, u.client_auth) for u in us)
+    assert got == [
+        ("AzureAD.refresh_token_params", "refresh_token", "body"),
+        ("BaseOAuth2.refresh_token", "refresh_token", "none"),
+    ]

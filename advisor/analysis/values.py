@@ -867,6 +867,15 @@ class Evaluator:
         attr = e.attr.value
         base_expr = e.value
         if (
+            isinstance(base_expr, cst.Call)
+            and isinstance(base_expr.func, cst.Name)
+            and base_expr.func.value == "super"
+            and not base_expr.args
+        ):
+            found = self._super_attr(e, attr, env, depth)
+            if found is not None:
+                return found
+        if (
             isinstance(base_expr, cst.Name)
             and base_expr.value in CONFIG_ROOTS
             and base_expr.value not in self.idx.imports.names
@@ -992,6 +1001,29 @@ class Evaluator:
                 if not isinstance(found, BoundAttr):
                     return found
         return BoundAttr(obj, attr, e)
+
+    def _super_attr(
+        self, e: cst.Attribute, attr: str, env: dict[tuple[int, str], V], depth: int
+    ) -> V | None:
+        """``super().m`` in a method: ``m`` of the base classes, bound to the same ``self``
+        (an override that extends its base's body: ``params = super().auth_params()``)."""
+        fn = self.enclosing_function(e)
+        cls = self.enclosing_class(fn) if fn is not None else None
+        params = [*fn.params.posonly_params, *fn.params.params] if fn is not None else []
+        if cls is None or not params:
+            return None
+        obj = self.lookup(params[0].name.value, e, env, depth + 1)
+        if not isinstance(obj, CallV):
+            return None
+        for klass in self._mro(cls)[1:]:
+            info = self.idx.class_of_node.get(id(klass))
+            if info is not None and attr in info.methods:
+                return FuncRef(info.methods[attr], obj, self)
+        for fcls, fev in self._foreign_bases(cls):
+            found = fev._self_attr(fcls, attr, obj, env, depth + 2, e)
+            if isinstance(found, FuncRef):
+                return found
+        return None
 
     def _foreign_bases(self, cls: cst.ClassDef) -> list[tuple[cst.ClassDef, Evaluator]]:
         """Base classes defined in other modules of the project, nearest first.
